@@ -1,0 +1,3 @@
+export * from './model-kit/onnx-graph-builder';
+export * from './model-kit/seeded-random';
+export * from './model-kit/tabular-mlp';
