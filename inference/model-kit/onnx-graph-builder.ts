@@ -131,8 +131,9 @@ export class OnnxGraphBuilder {
     return out;
   }
 
-  /** The ModelProto object (for inspection). */
+  /** The ModelProto object (for inspection). Throws when two values share a name. */
   toModel(options: OnnxModelOptions = {}): onnx.IModelProto {
+    this.assertUniqueNames();
     const metadataProps = Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }));
     return {
       irVersion: 8,
@@ -149,6 +150,16 @@ export class OnnxGraphBuilder {
         node: this.nodes,
       },
     };
+  }
+
+  private assertUniqueNames(): void {
+    const names = [
+      ...this.inputs.map((v) => v.name ?? ''),
+      ...this.initializers.map((t) => t.name ?? ''),
+      ...this.nodes.flatMap((n) => n.output ?? []),
+    ];
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate !== undefined) throw new Error(`graph ${this.graphName} defines ${duplicate} twice`);
   }
 
   /** The serialised ModelProto. */

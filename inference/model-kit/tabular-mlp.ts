@@ -15,6 +15,8 @@ export interface TabularMlpOptions {
   layers?: Array<{ weight: Float32Array; bias: Float32Array }>;
   /** Append a Softmax and expose `probabilities` as a second output. */
   withProbabilities?: boolean;
+  /** Per-feature standardisation baked into the graph: (features - mean) / std. */
+  normalization?: { mean: Float32Array; std: Float32Array };
   metadata?: Record<string, string>;
 }
 
@@ -30,6 +32,11 @@ export function buildTabularMlp(options: TabularMlpOptions): Uint8Array {
   const random = new SeededRandom(options.seed ?? 1);
   const g = new OnnxGraphBuilder('tabular_mlp');
   let current = g.input('features', 'float32', [batch, options.inputSize]);
+  if (options.normalization) {
+    const { mean, std } = options.normalization;
+    const centred = g.op('Sub', [current, g.floats('normalization.mean', [options.inputSize], mean)]);
+    current = g.op('Div', [centred, g.floats('normalization.std', [options.inputSize], std)]);
+  }
   for (let layer = 0; layer < sizes.length - 1; layer++) {
     const [fanIn, fanOut] = [sizes[layer], sizes[layer + 1]];
     const given = options.layers?.[layer];

@@ -1,0 +1,82 @@
+/**
+ * @jest-environment ./test/unit/inference/model-kit-ort.environment.ts
+ */
+import { buildReviewCorpus } from '../../../inference/model-kit/corpus/review-corpus';
+import { buildDemoModels, DemoModel } from '../../../inference/model-kit/demo-models';
+import { tokenize, TokenizerSpec } from '../../../inference/model-kit/hashed-ngram-tokenizer';
+import { floatTensor } from '../../../inference/model-kit/tensor-values';
+import { LocalStepRunner } from '../../../inference/training/local-step-runner';
+
+const runner = new LocalStepRunner();
+let models: Record<string, DemoModel>;
+
+beforeAll(() => {
+  models = Object.fromEntries(buildDemoModels().map((m) => [m.key, m]));
+  Object.values(models).forEach((m) => runner.register(m.key, m.onnx));
+});
+afterAll(() => runner.close());
+
+async function classify(texts: string[]): Promise<string[]> {
+  const model = models['review-sentiment'];
+  const out = await runner.run(model.key, tokenize(texts, model.preprocessing as TokenizerSpec).inputs);
+  const probs = out.probabilities.data as Float32Array;
+  const k = model.labels!.length;
+  return texts.map((_, row) => {
+    const p = Array.from(probs.slice(row * k, (row + 1) * k));
+    return model.labels![p.indexOf(Math.max(...p))];
+  });
+}
+
+describe('review corpus', () => {
+  it('ships hundreds of labelled reviews in all three classes, with a disjoint held-out split', () => {
+    const corpus = buildReviewCorpus();
+    expect(corpus.train.length + corpus.heldOut.length).toBeGreaterThanOrEqual(1000);
+    expect(corpus.heldOut.length).toBeGreaterThanOrEqual(200);
+    for (const label of corpus.labels) expect(corpus.train.filter((x) => x.label === label).length).toBeGreaterThan(200);
+    const trainTexts = new Set(corpus.train.map((x) => x.text));
+    expect(corpus.heldOut.some((x) => trainTexts.has(x.text))).toBe(false);
+    expect(buildReviewCorpus()).toEqual(corpus);
+  });
+});
+
+describe('demo models', () => {
+  it('describes three publishable models', () => {
+    expect(Object.keys(models).sort()).toEqual(['credit-risk', 'review-embedder', 'review-sentiment']);
+    expect(models['review-sentiment'].labels).toEqual(['negative', 'neutral', 'positive']);
+    expect(models['credit-risk'].preprocessing).toEqual({ kind: 'tabular-features', featureNames: expect.any(Array) });
+    expect(buildDemoModels()).toBe(buildDemoModels());
+  });
+
+  it('sentiment classifier gets the obvious cases right', async () => {
+    expect(await classify(['I love this product', 'This is terrible, it broke after a day', 'It is okay, nothing special.']))
+      .toEqual(['positive', 'negative', 'neutral']);
+  });
+
+  it('sentiment classifier reaches >= 85% on the held-out split through ONNX', async () => {
+    const { heldOut } = buildReviewCorpus();
+    const predicted = await classify(heldOut.map((x) => x.text));
+    const accuracy = predicted.filter((p, i) => p === heldOut[i].label).length / heldOut.length;
+    expect(accuracy).toBeGreaterThanOrEqual(0.85);
+    expect(accuracy).toBeCloseTo(models['review-sentiment'].metrics.heldOutAccuracy, 2);
+  });
+
+  it('embedder places same-sentiment reviews closer together', async () => {
+    const model = models['review-embedder'];
+    const texts = ['I love this blender, works perfectly', 'Fantastic kettle, highly recommended', 'It broke after a week, total waste'];
+    const out = await runner.run(model.key, tokenize(texts, model.preprocessing as TokenizerSpec).inputs);
+    const e = out.embedding.data as Float32Array;
+    const dim = out.embedding.dims[1];
+    const cos = (a: number, b: number): number => e.slice(a * dim, (a + 1) * dim).reduce((s, v, d) => s + v * e[b * dim + d], 0);
+    expect(cos(0, 1)).toBeGreaterThan(cos(0, 2));
+  });
+
+  it('credit-risk MLP scores applicants from raw features', async () => {
+    const model = models['credit-risk'];
+    expect(model.metrics.heldOutAccuracy).toBeGreaterThanOrEqual(0.85);
+    const rows = [[150, 0.1, 55, 0, 30], [18, 0.85, 24, 8, 1]];
+    const out = await runner.run(model.key, { features: floatTensor(Float32Array.from(rows.flat()), [2, 5]) });
+    const p = out.probabilities.data as Float32Array;
+    expect(p.indexOf(Math.max(...p.slice(0, 3)))).toBe(0);
+    expect(Array.from(p.slice(3, 6)).indexOf(Math.max(...p.slice(3, 6)))).toBe(2);
+  });
+});
