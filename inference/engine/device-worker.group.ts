@@ -1,0 +1,157 @@
+import type { Logger } from 'pino';
+import type { DeviceSpec } from './engine.config';
+import { EngineError } from './engine.error';
+import type { EngineTensor, ModelSignature } from './engine.types';
+import { WorkerHost, type WorkerReady } from './worker.host';
+import type { LoadReply, RunReply, WorkerFault } from './worker.protocol';
+
+/** Settings a device's worker group needs. */
+export interface DeviceWorkerGroupOptions {
+  device: DeviceSpec;
+  workers: number;
+  intraOpThreads: number;
+  hangTimeoutMs: number;
+  loadTimeoutMs: number;
+  faultInjection: boolean;
+  logger: Logger;
+  /** Called when the device falls back from CUDA to CPU (the pool warns once). */
+  onFallback(device: DeviceSpec, reason: string): void;
+  /** Called whenever a worker may have become free (batchers should try to dispatch). */
+  onCapacity(): void;
+}
+
+/** Run jobs a worker may hold at once: one running, one waiting in its message queue. */
+const PIPELINE_DEPTH = 2;
+const RESTART_BACKOFF_MS = [50, 200, 1000, 5000];
+
+/**
+ * The worker threads of one device. Every worker holds a session of every model placed on
+ * the device (`sessionKey` -> path), so any worker can take any of its batches. A worker
+ * that dies is replaced, and the replacement reloads the device's models before it serves.
+ */
+export class DeviceWorkerGroup {
+  executionProvider: 'cuda' | 'cpu' = 'cpu';
+  private readonly hosts: WorkerHost[] = [];
+  private readonly sessions = new Map<string, string>();
+  private restarts = 0;
+  private stopped = false;
+
+  constructor(private readonly options: DeviceWorkerGroupOptions) {}
+
+  get device(): DeviceSpec {
+    return this.options.device;
+  }
+
+  /** Live workers. */
+  get aliveWorkers(): number {
+    return this.hosts.filter((h) => h.alive).length;
+  }
+
+  /** Starts every worker; resolves once all report their execution provider. */
+  async start(): Promise<void> {
+    const starts = Array.from({ length: this.options.workers }, (_, i) => this.startHost(i));
+    await Promise.all(starts);
+  }
+
+  private async startHost(index: number): Promise<WorkerHost> {
+    const { device, intraOpThreads, faultInjection } = this.options;
+    const host = new WorkerHost(device, index, { device, intraOpThreads, faultInjection });
+    this.hosts[index] = host;
+    const ready: WorkerReady = await host.start((reason) => this.replace(host, reason));
+    this.executionProvider = ready.executionProvider;
+    if (ready.fallbackReason) this.options.onFallback(device, ready.fallbackReason);
+    return host;
+  }
+
+  private replace(dead: WorkerHost, reason: string): void {
+    this.options.logger.error({ device: this.device.id, worker: dead.index, reason }, 'engine worker failed; replacing it');
+    if (this.stopped) return;
+    const delay = RESTART_BACKOFF_MS[Math.min(this.restarts++, RESTART_BACKOFF_MS.length - 1)];
+    setTimeout(() => void this.restart(dead.index), delay).unref();
+  }
+
+  private async restart(index: number): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const host = await this.startHost(index);
+      await Promise.all([...this.sessions].map(([key, path]) => this.loadOn(host, key, path).catch(() => undefined)));
+      this.restarts = 0;
+      this.options.logger.info({ device: this.device.id, worker: index }, 'engine worker replaced');
+      this.options.onCapacity();
+    } catch (error) {
+      this.options.logger.error({ device: this.device.id, worker: index, err: error }, 'engine worker restart failed');
+    }
+  }
+
+  private async loadOn(host: WorkerHost, sessionKey: string, path: string): Promise<LoadReply> {
+    const reply = await host.call<LoadReply>({ kind: 'load', modelId: sessionKey, path }, this.options.loadTimeoutMs);
+    if (this.sessions.has(sessionKey) && host.alive) host.models.add(sessionKey);
+    return reply;
+  }
+
+  /**
+   * Loads and warms up a model on every live worker. Resolves with its signature once at
+   * least one worker serves it; rejects with MODEL_LOAD_FAILED (with the loader's reason).
+   */
+  async load(sessionKey: string, path: string): Promise<ModelSignature> {
+    this.sessions.set(sessionKey, path);
+    const hosts = this.hosts.filter((h) => h.alive);
+    const results = await Promise.allSettled(hosts.map((h) => this.loadOn(h, sessionKey, path)));
+    const loaded = results.find((r): r is PromiseFulfilledResult<LoadReply> => r.status === 'fulfilled');
+    if (loaded) return loaded.value.signature;
+    await this.unload(sessionKey);
+    const reason = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : '')).find(Boolean);
+    throw new EngineError('MODEL_LOAD_FAILED', `model could not be loaded on ${this.device.id}: ${reason ?? 'no worker is running'}`);
+  }
+
+  /** Releases a model's sessions on every worker. */
+  async unload(sessionKey: string): Promise<void> {
+    this.sessions.delete(sessionKey);
+    const hosts = this.hosts.filter((h) => h.alive);
+    hosts.forEach((h) => h.models.delete(sessionKey));
+    await Promise.allSettled(hosts.map((h) => h.call({ kind: 'unload', modelId: sessionKey }, this.options.loadTimeoutMs)));
+  }
+
+  /**
+   * A worker for a batch of `sessionKey`: an idle one, or (with `busyOk`) the least busy
+   * one that still has pipeline room. Undefined when none fits.
+   */
+  acquire(sessionKey: string, busyOk: boolean): WorkerHost | undefined {
+    let best: WorkerHost | undefined;
+    for (const host of this.hosts) {
+      if (!host.alive || !host.models.has(sessionKey)) continue;
+      if (host.runsInFlight === 0) return host;
+      if (busyOk && host.runsInFlight < PIPELINE_DEPTH && (!best || host.runsInFlight < best.runsInFlight)) best = host;
+    }
+    return best;
+  }
+
+  /** Runs requests as one batch on `host`; a hang or crash rejects with WORKER_FAILED. */
+  async execute(
+    host: WorkerHost,
+    sessionKey: string,
+    requests: Array<Record<string, EngineTensor>>,
+    deadlines: Array<number | undefined>,
+    transferList: ArrayBuffer[],
+  ): Promise<RunReply> {
+    try {
+      const job = { kind: 'run' as const, modelId: sessionKey, requests, deadlines };
+      return await host.call<RunReply>(job, this.options.hangTimeoutMs, transferList);
+    } finally {
+      this.options.onCapacity();
+    }
+  }
+
+  /** TEST ONLY: sends a fault to one worker (the worker ignores it unless fault injection is on). */
+  fault(index: number, fault: WorkerFault): Promise<unknown> {
+    const host = this.hosts[index];
+    if (!host) throw new Error(`no worker ${index} on ${this.device.id}`);
+    return host.call({ kind: 'fault', fault }, fault.mode === 'block' ? fault.ms + this.options.hangTimeoutMs : this.options.hangTimeoutMs);
+  }
+
+  /** Terminates every worker; jobs in flight fail with SHUTTING_DOWN. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.hosts.map((h) => h.terminate()));
+  }
+}

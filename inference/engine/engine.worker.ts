@@ -1,0 +1,172 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { env, InferenceSession } from 'onnxruntime-node';
+import { CUDA_PROBE_MODEL_BASE64 } from './cuda-probe.model';
+import type { EngineTensor, ModelSignature } from './engine.types';
+import { fromOrtOutputs, sessionOptions, signatureOf, syntheticInputs, toOrtFeeds } from './ort-session.adapter';
+import { concatRows, splitRows, toTransferable } from './tensor.codec';
+import type { LoadReply, RunReply, WorkerFault, WorkerReply, WorkerRequest, WorkerStartData } from './worker.protocol';
+
+// The worker-thread side of the engine: owns the ORT sessions of one device's worker.
+// Started by WorkerHost; talks only through the messages in worker.protocol.ts.
+
+interface LoadedModel {
+  session: InferenceSession;
+  signature: ModelSignature;
+}
+
+const start = workerData as WorkerStartData;
+const port = parentPort!;
+const models = new Map<string, Promise<LoadedModel>>();
+let executionProvider: 'cuda' | 'cpu' = 'cpu';
+
+function options(): InferenceSession.SessionOptions {
+  return sessionOptions(executionProvider, start.device.ordinal, start.intraOpThreads);
+}
+
+async function probeExecutionProvider(): Promise<Extract<WorkerReply, { kind: 'ready' }>> {
+  if (start.device.kind !== 'cuda') return { kind: 'ready', executionProvider: 'cpu' };
+  // NOTE: ORT prints its own multi-line error when the CUDA library is missing; the pool
+  // logs one clear warning instead, so ORT's log is limited to fatal on CUDA workers.
+  env.logLevel = 'fatal';
+  try {
+    const probe = Buffer.from(CUDA_PROBE_MODEL_BASE64, 'base64');
+    const session = await InferenceSession.create(probe, sessionOptions('cuda', start.device.ordinal, 1));
+    await session.release();
+    executionProvider = 'cuda';
+    return { kind: 'ready', executionProvider };
+  } catch (error) {
+    return { kind: 'ready', executionProvider: 'cpu', fallbackReason: (error as Error).message };
+  }
+}
+
+async function loadModel(path: string): Promise<{ model: LoadedModel; reply: LoadReply }> {
+  const t0 = performance.now();
+  const session = await InferenceSession.create(path, options());
+  const signature = signatureOf(session);
+  const t1 = performance.now();
+  try {
+    await session.run(toOrtFeeds(syntheticInputs(signature)));
+  } catch (error) {
+    await session.release().catch(() => undefined);
+    throw new Error(`warm-up run failed: ${(error as Error).message}`);
+  }
+  const warmupMs = performance.now() - t1;
+  return { model: { session, signature }, reply: { signature, loadMs: t1 - t0, warmupMs } };
+}
+
+async function handleLoad(modelId: string, path: string): Promise<LoadReply> {
+  const existing = models.get(modelId);
+  if (existing) {
+    const model = await existing;
+    return { signature: model.signature, loadMs: 0, warmupMs: 0 };
+  }
+  const loading = loadModel(path);
+  models.set(modelId, loading.then((l) => l.model));
+  try {
+    return (await loading).reply;
+  } catch (error) {
+    models.delete(modelId);
+    throw error;
+  }
+}
+
+function rowsOf(request: Record<string, EngineTensor>): number {
+  const first = Object.values(request)[0];
+  return first && first.dims.length > 0 ? first.dims[0] : 1;
+}
+
+function batchInputs(requests: Array<Record<string, EngineTensor>>): Record<string, EngineTensor> {
+  if (requests.length === 1) return requests[0];
+  const batched: Record<string, EngineTensor> = {};
+  for (const name of Object.keys(requests[0])) batched[name] = concatRows(requests.map((r) => r[name]));
+  return batched;
+}
+
+function splitOutputs(outputs: Record<string, EngineTensor>, rows: number[]): Array<Record<string, EngineTensor>> {
+  const total = rows.reduce((a, b) => a + b, 0);
+  const perRequest = rows.map(() => ({}) as Record<string, EngineTensor>);
+  for (const [name, tensor] of Object.entries(outputs)) {
+    if (tensor.dims[0] !== total) {
+      throw new Error(`output "${name}" has ${tensor.dims[0]} rows for a batch of ${total}; it cannot be split`);
+    }
+    splitRows(tensor, rows).forEach((part, i) => (perRequest[i][name] = part));
+  }
+  return perRequest;
+}
+
+async function handleRun(
+  modelId: string,
+  requests: Array<Record<string, EngineTensor>>,
+  deadlines: Array<number | undefined>,
+): Promise<RunReply> {
+  const loaded = models.get(modelId);
+  if (!loaded) throw Object.assign(new Error(`model ${modelId} is not loaded on this worker`), { code: 'WORKER_FAILED' });
+  const { session } = await loaded;
+  const now = Date.now();
+  const live = requests.map((_, i) => i).filter((i) => deadlines[i] === undefined || deadlines[i]! > now);
+  const replies: RunReply['outputs'] = requests.map(() => null);
+  if (live.length === 0) return { outputs: replies, computeMs: 0 };
+  const batch = live.map((i) => requests[i]);
+  const feeds = toOrtFeeds(batchInputs(batch));
+  const t0 = performance.now();
+  const results = await session.run(feeds);
+  const computeMs = performance.now() - t0;
+  const outputs = fromOrtOutputs(results);
+  const parts = batch.length === 1 ? [outputs] : splitOutputs(outputs, batch.map(rowsOf));
+  live.forEach((requestIndex, i) => (replies[requestIndex] = parts[i]));
+  return { outputs: replies, computeMs };
+}
+
+async function handleUnload(modelId: string): Promise<boolean> {
+  const loaded = models.get(modelId);
+  models.delete(modelId);
+  if (!loaded) return false;
+  const { session } = await loaded.catch(() => ({ session: undefined }));
+  await session?.release();
+  return true;
+}
+
+function applyFault(fault: WorkerFault): boolean {
+  // TEST ONLY: inert unless the pool was started with `faultInjection: true`.
+  if (!start.faultInjection) throw new Error('fault injection is disabled');
+  if (fault.mode === 'exit') process.exit(3);
+  const until = fault.mode === 'hang' ? Infinity : performance.now() + fault.ms;
+  while (performance.now() < until) {
+    // spin: simulates a stuck native call
+  }
+  return true;
+}
+
+function send(reply: WorkerReply, transferList: ArrayBuffer[] = []): void {
+  port.postMessage(reply, transferList);
+}
+
+async function handle(message: WorkerRequest): Promise<void> {
+  try {
+    if (message.kind === 'run') {
+      const reply = await handleRun(message.modelId, message.requests, message.deadlines);
+      const transfer: ArrayBuffer[] = [];
+      reply.outputs = reply.outputs.map((o) => o && toTransferable(o, transfer, true));
+      send({ kind: 'done', jobId: message.jobId, ok: true, value: reply }, transfer);
+      return;
+    }
+    const value =
+      message.kind === 'load'
+        ? await handleLoad(message.modelId, message.path)
+        : message.kind === 'unload'
+          ? await handleUnload(message.modelId)
+          : applyFault(message.fault);
+    send({ kind: 'done', jobId: message.jobId, ok: true, value });
+  } catch (error) {
+    const err = error as Error & { code?: string };
+    const code = err.code === 'WORKER_FAILED' ? 'WORKER_FAILED' : message.kind === 'load' ? 'MODEL_LOAD_FAILED' : 'BAD_USER_INPUT';
+    send({ kind: 'done', jobId: message.jobId, ok: false, code, message: err.message });
+  }
+}
+
+port.on('message', (message: WorkerRequest) => void handle(message));
+void probeExecutionProvider().then((ready) => {
+  executionProvider = ready.executionProvider;
+  send(ready);
+});

@@ -1,0 +1,47 @@
+import type { DeviceSpec } from './engine.config';
+import type { EngineErrorCode } from './engine.error';
+import type { EngineTensor, ModelSignature } from './engine.types';
+
+/** Data a worker thread starts with. */
+export interface WorkerStartData {
+  device: DeviceSpec;
+  intraOpThreads: number;
+  /** TEST ONLY: obey `fault` messages. */
+  faultInjection: boolean;
+}
+
+/** TEST ONLY faults: exit the thread, spin forever, or block for `ms`. */
+export type WorkerFault = { mode: 'exit' } | { mode: 'hang' } | { mode: 'block'; ms: number };
+
+/** Messages the pool sends to a worker. */
+export type WorkerRequest =
+  | { kind: 'load'; jobId: number; modelId: string; path: string }
+  | {
+      kind: 'run';
+      jobId: number;
+      modelId: string;
+      requests: Array<Record<string, EngineTensor>>;
+      /** Epoch-ms deadline per request; a request past it is dropped without running. */
+      deadlines: Array<number | undefined>;
+    }
+  | { kind: 'unload'; jobId: number; modelId: string }
+  | { kind: 'fault'; jobId: number; fault: WorkerFault };
+
+/** What a worker answers to `load`. */
+export interface LoadReply {
+  signature: ModelSignature;
+  loadMs: number;
+  warmupMs: number;
+}
+
+/** What a worker answers to `run`: outputs per request, in request order (null: deadline passed). */
+export interface RunReply {
+  outputs: Array<Record<string, EngineTensor> | null>;
+  computeMs: number;
+}
+
+/** Messages a worker sends to the pool. */
+export type WorkerReply =
+  | { kind: 'ready'; executionProvider: 'cuda' | 'cpu'; fallbackReason?: string }
+  | { kind: 'done'; jobId: number; ok: true; value: unknown }
+  | { kind: 'done'; jobId: number; ok: false; code: EngineErrorCode; message: string };
