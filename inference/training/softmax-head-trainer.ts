@@ -1,0 +1,146 @@
+import type { EngineTensor } from '../engine/engine.types';
+import { SeededRandom } from '../model-kit/seeded-random';
+import { floatDataOrThrow, floatTensor, int64Tensor } from '../model-kit/tensor-values';
+import { LinearHead } from '../model-kit/text-models';
+import { HeadOptimizer, HEAD_PARAMETERS, initialOptimizerState, nextName, optimizerStateNames, SoftmaxHeadShape } from './softmax-head-graphs';
+import { StepRunner } from './step-runner';
+
+/** Rows of fixed features with class labels: `features` row-major [labels.length, dim]. */
+export interface HeadTrainingSet {
+  features: Float32Array;
+  labels: number[];
+}
+
+/** What one finished epoch reports. */
+export interface EpochReport {
+  epoch: number;
+  steps: number;
+  /** Mean training loss over the epoch's batches (each measured before its update). */
+  loss: number;
+  /** Mean training accuracy over the epoch's batches (each measured before its update). */
+  accuracy: number;
+  /** On the validation set after the epoch, when one and an eval graph are given. */
+  validationLoss?: number;
+  validationAccuracy?: number;
+}
+
+/** Graph ids (or paths) the runner knows: the step graph and, optionally, the eval graph. */
+export interface SoftmaxHeadGraphIds {
+  step: string;
+  evaluate?: string;
+}
+
+/** How to train. */
+export interface HeadTrainingOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed?: number;
+  signal?: AbortSignal;
+  validation?: HeadTrainingSet;
+  /** Called after every epoch; awaited, so it may persist progress. */
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
+  /** Start from these weights instead of a seeded small random init. */
+  initialHead?: LinearHead;
+}
+
+/** A trained head and its per-epoch history. */
+export interface HeadTrainingResult {
+  head: LinearHead;
+  history: EpochReport[];
+}
+
+/**
+ * Trains a softmax head on fixed features by running ONNX training-step graphs through a
+ * {@link StepRunner} (the EnginePool in production, {@link LocalStepRunner} in tests):
+ * seeded shuffles and mini-batches, per-epoch reports, cancellation through an AbortSignal.
+ * The step graph must match `shape` and `optimizer` ({@link buildSoftmaxHeadStep}).
+ */
+export class SoftmaxHeadTrainer {
+  constructor(
+    private readonly runner: StepRunner,
+    private readonly graphs: SoftmaxHeadGraphIds,
+    private readonly shape: SoftmaxHeadShape,
+    private readonly optimizer: HeadOptimizer,
+  ) {}
+
+  /** Runs the epochs; rejects with the signal's reason when aborted. */
+  async train(data: HeadTrainingSet, options: HeadTrainingOptions): Promise<HeadTrainingResult> {
+    this.assertTrainingSet(data);
+    const random = new SeededRandom(options.seed ?? 1);
+    let state = this.initialState(random, options.initialHead);
+    const order = data.labels.map((_, i) => i);
+    const history: EpochReport[] = [];
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const totals = { loss: 0, accuracy: 0, steps: 0 };
+      random.shuffle(order);
+      for (let start = 0; start < order.length; start += options.batchSize) {
+        options.signal?.throwIfAborted();
+        const rows = order.slice(start, start + options.batchSize);
+        const out = await this.runner.run(this.graphs.step, { ...this.batchFeeds(data, rows), ...state, learning_rate: floatTensor(Float32Array.of(options.learningRate), []) });
+        state = this.nextState(out);
+        totals.loss += floatDataOrThrow(out.loss, 'loss')[0] * rows.length;
+        totals.accuracy += floatDataOrThrow(out.accuracy, 'accuracy')[0] * rows.length;
+        totals.steps++;
+      }
+      const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / order.length, accuracy: totals.accuracy / order.length };
+      if (options.validation && this.graphs.evaluate) {
+        const evaluation = await this.evaluate(this.headOf(state), options.validation);
+        Object.assign(report, { validationLoss: evaluation.loss, validationAccuracy: evaluation.accuracy });
+      }
+      history.push(report);
+      await options.onEpoch?.(report);
+    }
+    return { head: this.headOf(state), history };
+  }
+
+  /** Loss and accuracy of a head on a data set through the eval graph. */
+  async evaluate(head: LinearHead, data: HeadTrainingSet): Promise<{ loss: number; accuracy: number }> {
+    if (!this.graphs.evaluate) throw new Error('no eval graph configured');
+    this.assertTrainingSet(data);
+    const rows = data.labels.map((_, i) => i);
+    const out = await this.runner.run(this.graphs.evaluate, { ...this.batchFeeds(data, rows), ...this.headTensors(head) });
+    return { loss: floatDataOrThrow(out.loss, 'loss')[0], accuracy: floatDataOrThrow(out.accuracy, 'accuracy')[0] };
+  }
+
+  private initialState(random: SeededRandom, head?: LinearHead): Record<string, EngineTensor> {
+    const { dim, classes } = this.shape;
+    const start = head ?? { weight: random.normalArray(dim * classes, 0.01), bias: new Float32Array(classes) };
+    return { ...this.headTensors(start), ...initialOptimizerState(this.shape, this.optimizer) };
+  }
+
+  private headTensors(head: LinearHead): Record<string, EngineTensor> {
+    return {
+      weight: floatTensor(Float32Array.from(head.weight), [this.shape.dim, this.shape.classes]),
+      bias: floatTensor(Float32Array.from(head.bias), [this.shape.classes]),
+    };
+  }
+
+  private nextState(out: Record<string, EngineTensor>): Record<string, EngineTensor> {
+    const names = [...HEAD_PARAMETERS, ...optimizerStateNames(this.optimizer)];
+    return Object.fromEntries(names.map((name) => {
+      const tensor = out[nextName(name)];
+      if (!tensor) throw new Error(`step graph did not return ${nextName(name)}`);
+      return [name, tensor];
+    }));
+  }
+
+  private headOf(state: Record<string, EngineTensor>): LinearHead {
+    return { weight: floatDataOrThrow(state.weight, 'weight'), bias: floatDataOrThrow(state.bias, 'bias') };
+  }
+
+  private batchFeeds(data: HeadTrainingSet, rows: number[]): Record<string, EngineTensor> {
+    const { dim } = this.shape;
+    const features = new Float32Array(rows.length * dim);
+    rows.forEach((row, i) => features.set(data.features.subarray(row * dim, (row + 1) * dim), i * dim));
+    return { features: floatTensor(features, [rows.length, dim]), labels: int64Tensor(rows.map((r) => data.labels[r]), [rows.length]) };
+  }
+
+  private assertTrainingSet(data: HeadTrainingSet): void {
+    const { dim, classes } = this.shape;
+    if (data.labels.length === 0) throw new Error('training set is empty');
+    if (data.features.length !== data.labels.length * dim) throw new Error(`features must be [${data.labels.length}, ${dim}]`);
+    const bad = data.labels.find((l) => !Number.isInteger(l) || l < 0 || l >= classes);
+    if (bad !== undefined) throw new Error(`label ${bad} is outside 0..${classes - 1}`);
+  }
+}
