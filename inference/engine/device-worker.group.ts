@@ -79,6 +79,7 @@ export class DeviceWorkerGroup {
       this.options.logger.info({ device: this.device.id, worker: index }, 'engine worker replaced');
       this.options.onCapacity();
     } catch (error) {
+      if (this.stopped) return;
       this.options.logger.error({ device: this.device.id, worker: index, err: error }, 'engine worker restart failed');
     }
   }

@@ -215,10 +215,15 @@ export class DynamicBatcher {
     waiters.forEach((w) => w());
   }
 
+  /** Stops waiting to fill batches: every queued request is dispatched as soon as a worker has room. */
+  flush(): void {
+    this.flushing = true;
+    this.requestPump();
+  }
+
   /** Resolves once nothing is queued or running; with `flush`, stops waiting to fill batches. */
   idle(flush = false): Promise<void> {
-    if (flush) this.flushing = true;
-    this.requestPump();
+    if (flush) this.flush();
     if (!this.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }

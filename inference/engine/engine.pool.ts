@@ -40,6 +40,9 @@ export class EnginePool {
   private readonly logger: Logger;
   private readonly metrics?: EngineMetricsListener;
   private pumpScheduled = false;
+  /** Requests accepted and not yet answered (stop() waits for them). */
+  private accepted = 0;
+  private drainWaiters: Array<() => void> = [];
   private fallbackWarned = false;
   private stopping?: Promise<void>;
 
@@ -115,15 +118,19 @@ export class EnginePool {
     options: Omit<EnqueueOptions, 'rows' | 'batchKey'>,
   ): Promise<InferResult> {
     this.assertRunning();
-    const slot = await this.slotFor(refOf(model));
-    this.assertRunning();
-    const checked = validateInputs(slot.ref.id, slot.signature!, inputs, isBatchable(slot.signature!));
-    slot.active++;
-    this.placement.touch(slot.ref.id);
+    this.accepted++;
     try {
-      return await slot.batcher!.enqueue(inputs, { ...options, ...checked });
+      const slot = await this.slotFor(refOf(model));
+      const checked = validateInputs(slot.ref.id, slot.signature!, inputs, isBatchable(slot.signature!));
+      slot.active++;
+      this.placement.touch(slot.ref.id);
+      try {
+        return await slot.batcher!.enqueue(inputs, { ...options, ...checked });
+      } finally {
+        slot.active--;
+      }
     } finally {
-      slot.active--;
+      if (--this.accepted === 0) this.drainWaiters.splice(0).forEach((resolve) => resolve());
     }
   }
 
@@ -178,7 +185,9 @@ export class EnginePool {
       maxQueueDelayMs: ref.maxQueueDelayMs ?? this.config.maxQueueDelayMs,
       maxQueueLength: this.config.maxQueueLength,
     };
-    return new DynamicBatcher(ref.id, slot.sessionKey, group, policy, () => this.schedulePump(), this.metrics);
+    const batcher = new DynamicBatcher(ref.id, slot.sessionKey, group, policy, () => this.schedulePump(), this.metrics);
+    if (this.stopping) batcher.flush();
+    return batcher;
   }
 
   private workersOn(deviceId: string): number {
@@ -265,13 +274,15 @@ export class EnginePool {
   }
 
   private async drainAndStop(): Promise<void> {
-    const batchers = [...this.slots.values()].flatMap((s) => (s.batcher ? [s.batcher] : []));
-    await Promise.all([...this.slots.values()].map((s) => s.ready.catch(() => undefined)));
+    // NOTE: requests accepted before stop() are answered; batchers stop waiting to fill.
+    for (const slot of this.slots.values()) slot.batcher?.flush();
+    const drained = new Promise<void>((resolve) => (this.accepted === 0 ? resolve() : this.drainWaiters.push(resolve)));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.stopTimeoutMs)));
-    await Promise.race([Promise.all(batchers.map((b) => b.idle(true))), timeout]);
+    await Promise.race([drained, timeout]);
     clearTimeout(timer);
-    batchers.forEach((b) => b.failQueued(new EngineError('SHUTTING_DOWN', 'the engine stopped before this request could run')));
+    const left = new EngineError('SHUTTING_DOWN', 'the engine stopped before this request could run');
+    for (const slot of this.slots.values()) slot.batcher?.failQueued(left);
     await Promise.all([...this.groups.values()].map((g) => g.stop()));
     this.logger.info('engine pool stopped');
   }

@@ -15,6 +15,11 @@ interface LoadedModel {
   signature: ModelSignature;
 }
 
+// NOTE: ORT's logger is process-wide and set up by the first session of any thread. It
+// prints a multi-line error when the CUDA library is missing; the pool logs one clear
+// warning instead, and ORT failures reach callers as exceptions, so its log is fatal-only.
+env.logLevel = 'fatal';
+
 const start = workerData as WorkerStartData;
 const port = parentPort!;
 const models = new Map<string, Promise<LoadedModel>>();
@@ -26,9 +31,6 @@ function options(): InferenceSession.SessionOptions {
 
 async function probeExecutionProvider(): Promise<Extract<WorkerReply, { kind: 'ready' }>> {
   if (start.device.kind !== 'cuda') return { kind: 'ready', executionProvider: 'cpu' };
-  // NOTE: ORT prints its own multi-line error when the CUDA library is missing; the pool
-  // logs one clear warning instead, so ORT's log is limited to fatal on CUDA workers.
-  env.logLevel = 'fatal';
   try {
     const probe = Buffer.from(CUDA_PROBE_MODEL_BASE64, 'base64');
     const session = await InferenceSession.create(probe, sessionOptions('cuda', start.device.ordinal, 1));
@@ -62,7 +64,9 @@ async function handleLoad(modelId: string, path: string): Promise<LoadReply> {
     return { signature: model.signature, loadMs: 0, warmupMs: 0 };
   }
   const loading = loadModel(path);
-  models.set(modelId, loading.then((l) => l.model));
+  const model = loading.then((l) => l.model);
+  model.catch(() => undefined); // the failure is answered below; later lookups see the entry gone
+  models.set(modelId, model);
   try {
     return (await loading).reply;
   } catch (error) {
@@ -135,6 +139,7 @@ function applyFault(fault: WorkerFault): boolean {
   while (performance.now() < until) {
     // spin: simulates a stuck native call
   }
+  if (fault.mode === 'block' && fault.thenExit) process.exit(3);
   return true;
 }
 

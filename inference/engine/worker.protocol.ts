@@ -10,8 +10,8 @@ export interface WorkerStartData {
   faultInjection: boolean;
 }
 
-/** TEST ONLY faults: exit the thread, spin forever, or block for `ms`. */
-export type WorkerFault = { mode: 'exit' } | { mode: 'hang' } | { mode: 'block'; ms: number };
+/** TEST ONLY faults: exit the thread, spin forever, or block for `ms` (then exit with `thenExit`). */
+export type WorkerFault = { mode: 'exit' } | { mode: 'hang' } | { mode: 'block'; ms: number; thenExit?: boolean };
 
 /** Messages the pool sends to a worker. */
 export type WorkerRequest =
