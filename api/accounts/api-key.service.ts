@@ -1,0 +1,126 @@
+import { DataSource } from 'typeorm';
+import { ApiKey } from '../../schema/accounts/api-key.entity';
+import { CreateApiKeyInput, RevokeApiKeyInput } from '../../schema/accounts/accounts.inputs';
+import { Organization, OrganizationKind } from '../../schema/accounts/organization.entity';
+import { Role } from '../../schema/accounts/role.enum';
+import { Page } from '../../schema/common/connection.type';
+import { PaginationArgs } from '../../schema/common/pagination.args';
+import { rowIdOf } from '../../schema/common/global-id';
+import { UserErrorCode } from '../../schema/common/user-error.type';
+import { isAdmin, Principal, RequestContext } from '../context';
+import { paginate } from '../common/pagination';
+import { failure, Result, success, transactionalResult } from '../common/result';
+import { generateApiKey, hashesEqual, hashApiKey, prefixOf } from './api-key-secret';
+
+/** Which roles an organisation of each kind may hold. */
+const ROLES_BY_KIND: Record<OrganizationKind, Role[]> = {
+  [OrganizationKind.VENDOR]: [Role.VENDOR, Role.FINANCE],
+  [OrganizationKind.PARTNER]: [Role.PARTNER, Role.FINANCE],
+  [OrganizationKind.PLATFORM]: [Role.ADMIN, Role.FINANCE],
+};
+
+interface CachedKey {
+  principal: Principal;
+  secretHash: string;
+  expiresAt: number;
+}
+
+/**
+ * Issues, revokes and authenticates API keys. Authentication is on every request, so it is
+ * served from a short-lived cache (a revocation on this replica takes effect at once, on others
+ * within `cacheTtlMs`); `lastUsedAt` is written at most once a minute per key, off the request path.
+ */
+export class ApiKeyService {
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: { cacheTtlMs: number; lastUsedEveryMs: number; onError: (e: unknown) => void },
+  ) {}
+
+  /** The principal of a bearer key, or null when the key is malformed, unknown or revoked. */
+  async authenticate(plaintext: string, now: Date): Promise<Principal | null> {
+    const prefix = prefixOf(plaintext);
+    if (!prefix) return null;
+    const hash = hashApiKey(plaintext);
+    let cached = this.cache.get(prefix);
+    if (!cached || cached.expiresAt < now.getTime()) {
+      cached = await this.loadKey(prefix, now);
+      if (!cached) return null;
+    }
+    if (!hashesEqual(cached.secretHash, hash)) return null;
+    this.touch(cached.principal.apiKeyId, now);
+    return cached.principal;
+  }
+
+  private async loadKey(prefix: string, now: Date): Promise<CachedKey | undefined> {
+    this.cache.delete(prefix);
+    const key = await this.dataSource.getRepository(ApiKey).findOne({ where: { prefix }, relations: { organization: true } });
+    if (!key || key.revokedAt || !key.organization) return undefined;
+    const entry: CachedKey = {
+      principal: { apiKeyId: key.id, organizationId: key.organizationId, organizationKind: key.organization.kind, roles: key.roles },
+      secretHash: key.secretHash,
+      expiresAt: now.getTime() + this.options.cacheTtlMs,
+    };
+    this.cache.set(prefix, entry);
+    return entry;
+  }
+
+  private touch(apiKeyId: string, now: Date): void {
+    const last = this.lastUsedWritten.get(apiKeyId) ?? 0;
+    if (now.getTime() - last < this.options.lastUsedEveryMs) return;
+    this.lastUsedWritten.set(apiKeyId, now.getTime());
+    this.dataSource.getRepository(ApiKey).update({ id: apiKeyId }, { lastUsedAt: now }).catch(this.options.onError);
+  }
+
+  /** Issues a key. Callers issue keys for their own organisation with roles they hold; ADMIN for any. */
+  async create(ctx: RequestContext, input: CreateApiKeyInput): Promise<Result<{ key: string; apiKey: ApiKey }>> {
+    const principal = ctx.principal!;
+    const organizationId = input.organizationId ? rowIdOf(input.organizationId, 'Organization') : principal.organizationId;
+    if (!organizationId || (organizationId !== principal.organizationId && !isAdmin(ctx))) {
+      return failure(UserErrorCode.NOT_FOUND, 'Organization not found', ['input', 'organizationId']);
+    }
+    const escalation = input.roles.filter((role) => !isAdmin(ctx) && !principal.roles.includes(role));
+    if (escalation.length > 0) {
+      return failure(UserErrorCode.FORBIDDEN, `A key cannot grant roles it does not hold: ${escalation.join(', ')}`, ['input', 'roles']);
+    }
+    return transactionalResult(ctx, async (tx) => {
+      const organization = await tx.db.findOneBy(Organization, { id: organizationId });
+      if (!organization) return failure(UserErrorCode.NOT_FOUND, 'Organization not found', ['input', 'organizationId']);
+      const allowed = ROLES_BY_KIND[organization.kind];
+      const invalid = input.roles.filter((role) => !allowed.includes(role));
+      if (invalid.length > 0) {
+        return failure(UserErrorCode.INVALID, `A ${organization.kind} organisation cannot hold the roles ${invalid.join(', ')}`, ['input', 'roles']);
+      }
+      const generated = generateApiKey();
+      const apiKey = await tx.db.save(tx.db.create(ApiKey, {
+        organizationId, name: input.name, prefix: generated.prefix, secretHash: generated.secretHash,
+        roles: [...new Set(input.roles)], lastUsedAt: null, revokedAt: null,
+      }));
+      return success({ key: generated.plaintext, apiKey });
+    });
+  }
+
+  /** The caller's organisation's keys, oldest first. */
+  async list(ctx: RequestContext, args: PaginationArgs): Promise<Page<ApiKey>> {
+    const query = ctx.db.getRepository(ApiKey).createQueryBuilder('key')
+      .where('key.organizationId = :org', { org: ctx.principal!.organizationId });
+    return paginate(query, args);
+  }
+
+  /** Revokes a key of the caller's organisation (ADMIN: any). Idempotent. */
+  async revoke(ctx: RequestContext, input: RevokeApiKeyInput): Promise<Result<ApiKey>> {
+    const id = rowIdOf(input.apiKeyId, 'ApiKey');
+    const key = id ? await ctx.db.findOneBy(ApiKey, { id }) : null;
+    if (!key || (key.organizationId !== ctx.principal!.organizationId && !isAdmin(ctx))) {
+      return failure(UserErrorCode.NOT_FOUND, 'API key not found', ['input', 'apiKeyId']);
+    }
+    if (!key.revokedAt) {
+      key.revokedAt = ctx.now();
+      await ctx.db.update(ApiKey, { id: key.id }, { revokedAt: key.revokedAt });
+    }
+    this.cache.delete(key.prefix);
+    return success(key);
+  }
+}

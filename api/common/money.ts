@@ -1,0 +1,53 @@
+import Decimal from 'decimal.js';
+
+/**
+ * The one module that converts money: integer minor units <-> decimal major units, with
+ * ISO 4217 exponents. Rounding is half-up, once per amount.
+ */
+const EXPONENTS: Record<string, number> = { JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0, KWD: 3, BHD: 3, OMR: 3, JOD: 3, TND: 3 };
+const SUPPORTED = new Set(['USD', 'EUR', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY', 'KWD', 'SEK', 'NOK', 'DKK', 'INR', 'BRL', 'SGD', 'NZD', 'KRW']);
+
+export const MoneyDecimal = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_UP });
+
+export function isSupportedCurrency(currency: string): boolean {
+  return SUPPORTED.has(currency);
+}
+
+export function supportedCurrencies(): string[] {
+  return [...SUPPORTED].sort();
+}
+
+/** Digits after the decimal point in the currency's major unit (USD 2, JPY 0, KWD 3). */
+export function currencyExponent(currency: string): number {
+  return EXPONENTS[currency] ?? 2;
+}
+
+/** A decimal amount in major units -> integer minor units, rounded half-up. */
+export function toMinorUnits(majorAmount: Decimal.Value, currency: string): bigint {
+  const minor = new MoneyDecimal(majorAmount).mul(new MoneyDecimal(10).pow(currencyExponent(currency)));
+  return BigInt(minor.toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+}
+
+/** "$12.50", "¥1,200", "KWD 1.250". */
+export function formatMoney(amountMinor: bigint, currency: string): string {
+  const exponent = currencyExponent(currency);
+  const major = new MoneyDecimal(amountMinor.toString()).div(new MoneyDecimal(10).pow(exponent));
+  const formatter = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: exponent,
+    maximumFractionDigits: exponent,
+  });
+  // NOTE: Intl formats from a string to keep every digit of large amounts.
+  return formatter.format(major.toFixed(exponent) as unknown as number);
+}
+
+/** The GraphQL `Money` value for an amount. */
+export function money(amountMinor: bigint, currency: string) {
+  return { amountMinor, currency, formatted: formatMoney(amountMinor, currency) };
+}
+
+/** A decimal string that is a valid non-negative unit price, e.g. "0.0004". */
+export function isDecimalPrice(value: string): boolean {
+  return /^\d{1,12}(\.\d{1,12})?$/.test(value);
+}

@@ -1,0 +1,17 @@
+import { DataSource } from 'typeorm';
+import { createOrganizationByIdLoader } from './accounts/organization-by-id.loader';
+import { createChargesByPlanIdLoader } from './catalogue/charges-by-plan-id.loader';
+import { createPlansByModelIdLoader } from './catalogue/plans-by-model-id.loader';
+import { createVersionsByModelIdLoader } from './catalogue/versions-by-model-id.loader';
+
+/** Builds a fresh set of DataLoaders for one request (caches never outlive it). */
+export function createLoaders(dataSource: DataSource) {
+  return {
+    organizationById: createOrganizationByIdLoader(dataSource),
+    versionsByModelId: createVersionsByModelIdLoader(dataSource),
+    plansByModelId: createPlansByModelIdLoader(dataSource),
+    chargesByPlanId: createChargesByPlanIdLoader(dataSource),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

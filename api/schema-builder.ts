@@ -1,0 +1,26 @@
+import { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { AccountsResolver, ApiKeyFieldsResolver } from './accounts/accounts.resolver';
+import { CatalogueResolver } from './catalogue/catalogue.resolver';
+import { ModelFieldsResolver, PlanFieldsResolver } from './catalogue/catalogue-fields.resolver';
+import { authChecker } from './common/auth-checker';
+import { NodeResolver } from './common/node.resolver';
+
+/** Every resolver of the API, in one list. */
+export const resolvers = [
+  NodeResolver,
+  AccountsResolver,
+  ApiKeyFieldsResolver,
+  CatalogueResolver,
+  ModelFieldsResolver,
+  PlanFieldsResolver,
+] as const;
+
+/** Builds the executable schema from the type-graphql classes (the SDL is emitted from this). */
+export async function buildApiSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    authChecker,
+    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+  });
+}

@@ -1,0 +1,119 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { buildDemoModels, DemoModel } from '../../inference';
+import { Organization, OrganizationKind } from '../../schema/accounts/organization.entity';
+import { Role } from '../../schema/accounts/role.enum';
+import { FilePurpose, ModelTask, PricingModel } from '../../schema/catalogue/catalogue.enums';
+import { CreatePlanInput } from '../../schema/catalogue/catalogue.inputs';
+import { toGlobalId } from '../../schema/common/global-id';
+import { Meter } from '../../schema/metering/meter.enum';
+import { RequestContext } from '../context';
+import { createLoaders } from '../loaders';
+import type { AppServer } from '../server';
+
+/** The keys written to `<DATA_DIR>/demo-keys.json`. */
+export interface DemoKeys {
+  admin: string;
+  vendor: string;
+  partner: string;
+  finance: string;
+}
+
+const TASKS: Record<DemoModel['task'], ModelTask> = {
+  'text-classification': ModelTask.TEXT_CLASSIFICATION,
+  'text-embedding': ModelTask.TEXT_EMBEDDING,
+  'tabular-classification': ModelTask.TENSOR,
+};
+
+const TAGS: Record<DemoModel['key'], string[]> = {
+  'review-sentiment': ['nlp', 'sentiment', 'reviews'],
+  'review-embedder': ['nlp', 'embeddings', 'search'],
+  'credit-risk': ['tabular', 'finance', 'risk'],
+};
+
+function contextFor(server: AppServer, organization: Organization, roles: Role[]): RequestContext {
+  return {
+    principal: { apiKeyId: '00000000-0000-0000-0000-000000000000', organizationId: organization.id, organizationKind: organization.kind, roles },
+    db: server.dataSource.manager,
+    loaders: createLoaders(server.dataSource),
+    services: server.services,
+    now: () => new Date(),
+    requestId: 'demo-seed',
+  };
+}
+
+/** Two plans per model: a pay-as-you-go one and a tiered one with a monthly fee and caps. */
+function demoPlans(modelId: string, task: ModelTask): CreatePlanInput[] {
+  const text = task !== ModelTask.TENSOR;
+  return [
+    {
+      modelId, name: 'Pay as you go', currency: 'USD', flatFeeMinor: 0n,
+      charges: [
+        { meter: Meter.REQUESTS, pricing: PricingModel.STANDARD, unitPrice: '0.002', freeUnits: 1000n },
+        ...(text ? [{ meter: Meter.INPUT_TOKENS, pricing: PricingModel.PACKAGE, unitPrice: '0.01', packageSize: 1000n }] : []),
+      ],
+      limits: { requestsPerMinute: 600, monthlyCaps: [] },
+    },
+    {
+      modelId, name: 'Scale', currency: 'USD', flatFeeMinor: 4900n,
+      charges: [
+        { meter: Meter.REQUESTS, pricing: PricingModel.GRADUATED, tiers: [
+          { upTo: 100_000n, unitPrice: '0.001' }, { upTo: 1_000_000n, unitPrice: '0.0005' }, { upTo: null, unitPrice: '0.0002' },
+        ] },
+        { meter: Meter.COMPUTE_MS, pricing: PricingModel.VOLUME, tiers: [
+          { upTo: 1_000_000n, unitPrice: '0.00001' }, { upTo: null, unitPrice: '0.000005' },
+        ] },
+      ],
+      limits: { requestsPerMinute: 6000, monthlyCaps: [{ meter: Meter.REQUESTS, quantity: 10_000_000n }] },
+    },
+  ];
+}
+
+function failIfErrors<T>(what: string, result: { value: T | null; userErrors: { message: string }[] }): T {
+  if (!result.value) throw new Error(`demo seed: ${what}: ${result.userErrors.map((e) => e.message).join('; ')}`);
+  return result.value;
+}
+
+async function publishDemoModel(server: AppServer, vendor: RequestContext, demo: DemoModel): Promise<void> {
+  const task = TASKS[demo.task];
+  const model = failIfErrors(`model ${demo.key}`, await server.services.models.create(vendor, {
+    slug: demo.key, name: demo.name, task, description: demo.description, tags: TAGS[demo.key],
+  }));
+  const file = await server.services.files.save(Readable.from(Buffer.from(demo.onnx)), model.organizationId, FilePurpose.MODEL);
+  failIfErrors(`version of ${demo.key}`, await server.services.modelVersions.publish(vendor, {
+    modelId: model.globalId, fileId: toGlobalId('File', file.id), version: '1.0.0',
+    labels: demo.labels, preprocessing: demo.preprocessing as unknown as Record<string, unknown>,
+  }));
+  for (const plan of demoPlans(model.globalId, task)) failIfErrors(`plan ${plan.name}`, await server.services.plans.create(vendor, plan));
+}
+
+async function issueKey(server: AppServer, ctx: RequestContext, organization: Organization, name: string, roles: Role[]): Promise<string> {
+  const issued = failIfErrors(`key ${name}`, await server.services.apiKeys.create(ctx, { name, roles, organizationId: organization.globalId }));
+  return issued.key;
+}
+
+/**
+ * Seeds the demo on an empty database: the platform operator, the vendor "Northwind AI" with its
+ * published demo models and plans, the partner "Contoso" (subscribed to nothing) with a finance
+ * key. Writes the keys to `<dataDir>/demo-keys.json`. Does nothing when organisations exist.
+ */
+export async function seedDemo(server: AppServer, dataDir: string): Promise<DemoKeys | null> {
+  if ((await server.dataSource.getRepository(Organization).count()) > 0) return null;
+  const orgs = server.dataSource.getRepository(Organization);
+  const platform = await orgs.save(orgs.create({ name: 'Marketplace Operations', kind: OrganizationKind.PLATFORM, billingCurrency: 'USD' }));
+  const admin = contextFor(server, platform, [Role.ADMIN]);
+  const vendorOrg = failIfErrors('Northwind AI', await server.services.organizations.create(admin, { name: 'Northwind AI', kind: OrganizationKind.VENDOR, billingCurrency: 'USD' }));
+  const partnerOrg = failIfErrors('Contoso', await server.services.organizations.create(admin, { name: 'Contoso', kind: OrganizationKind.PARTNER, billingCurrency: 'USD' }));
+  const vendor = contextFor(server, vendorOrg, [Role.VENDOR]);
+  for (const demo of buildDemoModels()) await publishDemoModel(server, vendor, demo);
+  const keys: DemoKeys = {
+    admin: await issueKey(server, admin, platform, 'Platform operator (demo)', [Role.ADMIN, Role.FINANCE]),
+    vendor: await issueKey(server, admin, vendorOrg, 'Northwind AI publishing (demo)', [Role.VENDOR, Role.FINANCE]),
+    partner: await issueKey(server, admin, partnerOrg, 'Contoso portal (demo)', [Role.PARTNER]),
+    finance: await issueKey(server, admin, partnerOrg, 'Contoso finance team (demo)', [Role.FINANCE]),
+  };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(path.join(dataDir, 'demo-keys.json'), JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
+  return keys;
+}

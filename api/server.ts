@@ -1,0 +1,136 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { Request } from 'express';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import { EnginePool } from '../inference';
+import { createDataSource } from '../migrations/data-source';
+import { fileUploadRouter } from './catalogue/file-upload.route';
+import { AppConfig } from './config';
+import { Principal, RequestContext } from './context';
+import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
+import { queryCostPlugin } from './common/query-cost.plugin';
+import { healthRouter } from './health.route';
+import { createLoaders } from './loaders';
+import { createLogger, Logger } from './logger';
+import { buildApiSchema } from './schema-builder';
+import { createServices, Services } from './services';
+
+/** A running server: its URL and the parts tests and the seed need. */
+export interface AppServer {
+  url: string;
+  port: number;
+  dataSource: DataSource;
+  services: Services;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** The bearer token of a request, or null when there is no Authorization header. */
+function bearerToken(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : '';
+}
+
+/** Hooks for tests and benchmarks; production passes none. */
+export interface ServerOptions {
+  /** Called with every SQL statement the server sends (statement-count tests). */
+  onSqlStatement?: (sql: string) => void;
+}
+
+function statementLogger(onSqlStatement?: (sql: string) => void): TypeOrmLogger | undefined {
+  if (!onSqlStatement) return undefined;
+  const ignore = () => undefined;
+  return { logQuery: (sql) => onSqlStatement(sql), logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore };
+}
+
+async function openDatabase(config: AppConfig, logger: Logger, options: ServerOptions): Promise<DataSource> {
+  const dataSource = createDataSource({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.embeddedDatabaseDir,
+    logger: statementLogger(options.onSqlStatement),
+  });
+  await dataSource.initialize();
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  return dataSource;
+}
+
+/**
+ * Starts the whole API: database (migrated), engine pool, GraphQL at /graphql, file uploads,
+ * health and metrics. `stop()` drains HTTP, then the engine, then closes the database.
+ */
+export async function startServer(config: AppConfig, options: ServerOptions = {}): Promise<AppServer> {
+  const logger = createLogger(config.logLevel);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const schema = await buildApiSchema();
+  const dataSource = await openDatabase(config, logger, options);
+  const engine = await EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry });
+  const services = createServices({ dataSource, config, engine, logger });
+
+  const authenticate = async (req: Request): Promise<Principal | null> => {
+    const token = bearerToken(req);
+    return token ? services.apiKeys.authenticate(token, new Date()) : null;
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: !config.production,
+    csrfPrevention: true,
+    formatError: createErrorFormatter({
+      production: config.production,
+      onInternal: (error) => logger.error({ err: error }, 'unexpected error in a GraphQL operation'),
+    }),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), queryCostPlugin(schema, config.queryCostLimit)],
+  });
+  await apollo.start();
+
+  app.use(healthRouter({ dataSource, engine, registry }));
+  app.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, authenticate }));
+  app.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
+    context: async ({ req }): Promise<RequestContext> => {
+      const token = bearerToken(req);
+      const principal = token === null ? null : await services.apiKeys.authenticate(token, new Date());
+      if (token !== null && !principal) {
+        throw new ApiError(ErrorCode.UNAUTHENTICATED, 'The API key is malformed, unknown or revoked');
+      }
+      return {
+        principal, db: dataSource.manager, loaders: createLoaders(dataSource), services,
+        now: () => new Date(), requestId: randomUUID(),
+      };
+    },
+  }));
+  app.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status && error.status < 500 ? error.status : 500;
+    if (status === 500) logger.error({ err: error }, 'unexpected error in an HTTP route');
+    res.status(status).json({ error: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'Internal server error' : error.message } });
+  });
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  logger.info({ url: `http://localhost:${port}/graphql` }, 'marketplace API listening');
+
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    dataSource,
+    services,
+    logger,
+    async stop() {
+      await apollo.stop();
+      await engine.stop();
+      await dataSource.destroy();
+    },
+  };
+}

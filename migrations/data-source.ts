@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { DataSource, DataSourceOptions, Logger } from 'typeorm';
+import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
+import { PGliteDriver } from 'typeorm-pglite';
+import { PGlitePool } from 'typeorm-pglite/dist/pglite-pool';
+import { entities } from '../schema/entities';
+
+export interface DatabaseConfig {
+  /** PostgreSQL URL; when absent, the embedded PGlite database under `dataDir` is used. */
+  databaseUrl?: string;
+  /** Where PGlite keeps its files; `memory://` for a throw-away database. */
+  dataDir?: string;
+  /** Connections in the pool (PostgreSQL only). */
+  poolSize?: number;
+  logger?: Logger;
+}
+
+/**
+ * PGlite has a single connection. TypeORM's query runners expect a pool that hands out a
+ * connection exclusively (a transaction's statements must not interleave with another
+ * request's), so this pool lends its one connection to one query runner at a time.
+ */
+class ExclusivePGlitePool extends PGlitePool {
+  private tail: Promise<void> = Promise.resolve();
+
+  override async connect(callback: (error: unknown, client: PGlitePool | null, done: () => void) => void) {
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.tail;
+    this.tail = previous.then(() => turn);
+    await previous;
+    let released = false;
+    const done = () => {
+      if (!released) (released = true), release();
+    };
+    return super.connect((err, client) => callback(err, client, done));
+  }
+}
+
+function migrationsGlob(): string {
+  const ext = __filename.endsWith('.ts') ? 'ts' : 'js';
+  return path.join(__dirname, `[0-9]*-*.${ext}`);
+}
+
+/** Options shared by both databases: entities, snake_case names, migrations only. */
+function commonOptions(config: DatabaseConfig) {
+  return {
+    type: 'postgres' as const,
+    entities,
+    migrations: [migrationsGlob()],
+    migrationsTableName: 'schema_migration',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto' as const,
+    installExtensions: false,
+    logger: config.logger,
+  };
+}
+
+/** The one TypeORM data source: PostgreSQL when `databaseUrl` is set, embedded PGlite otherwise. */
+export function createDataSource(config: DatabaseConfig): DataSource {
+  if (config.databaseUrl) {
+    return new DataSource({
+      ...commonOptions(config),
+      url: config.databaseUrl,
+      extra: { max: config.poolSize ?? 10 },
+    } as DataSourceOptions);
+  }
+  const dataDir = config.dataDir ?? path.resolve('.data', 'pglite');
+  const driver = new PGliteDriver({ dataDir }).driver as unknown as { Pool: unknown };
+  driver.Pool = ExclusivePGlitePool;
+  return new DataSource({ ...commonOptions(config), driver } as unknown as DataSourceOptions);
+}
+
+/** True when the database is the embedded PGlite one (single connection). */
+export function isEmbedded(dataSource: DataSource): boolean {
+  return !(dataSource.options as { url?: string }).url;
+}

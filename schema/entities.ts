@@ -1,0 +1,10 @@
+import { ApiKey } from './accounts/api-key.entity';
+import { Organization } from './accounts/organization.entity';
+import { Model } from './catalogue/model.entity';
+import { ModelVersion } from './catalogue/model-version.entity';
+import { Plan } from './catalogue/plan.entity';
+import { PlanCharge } from './catalogue/plan-charge.entity';
+import { StoredFile } from './catalogue/stored-file.entity';
+
+/** Every TypeORM entity, in one list for the data source and the drift check. */
+export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge];

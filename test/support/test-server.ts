@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { configFromEnv } from '../../api/config';
+import { DemoKeys, seedDemo } from '../../api/seed/demo-seed';
+import { AppServer, ServerOptions, startServer } from '../../api/server';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, any>; path?: string[] }>;
+  extensions?: Record<string, any>;
+}
+
+/** A running API on a random port, with its own database and data directory. */
+export interface TestServer {
+  server: AppServer;
+  url: string;
+  keys: DemoKeys;
+  database: TestDatabase;
+  dataDir: string;
+  /** POSTs a GraphQL operation over real HTTP with `Authorization: Bearer <key>` (no header when key is null). */
+  graphql<T = Record<string, any>>(key: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(options: { env?: Record<string, string>; server?: ServerOptions; seed?: boolean } = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'marketplace-test-'));
+  const config = configFromEnv({
+    LOG_LEVEL: 'warn',
+    ENGINE_WORKERS_PER_DEVICE: '1',
+    ...options.env,
+    PORT: '0',
+    DATA_DIR: dataDir,
+    EMBEDDED_DATABASE_DIR: 'memory://',
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+  });
+  const server = await startServer(config, options.server);
+  const keys = options.seed === false ? ({} as DemoKeys) : (await seedDemo(server, dataDir))!;
+  const url = server.url;
+  return {
+    server, url, keys, database, dataDir,
+    async graphql(key, query, variables) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, ...(await response.json()) };
+    },
+    async stop() {
+      await server.stop();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
