@@ -25,3 +25,4 @@ export { DevicePlacement } from './engine/device.placement';
 export { inspectModelFile } from './engine/model-file.inspector';
 export type { ModelInspection, InspectOptions } from './engine/model-file.inspector';
 export type { WorkerFault } from './engine/worker.protocol';
+export { DirectSession } from './engine/direct.session';

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { DeviceSpec } from './engine.config';
 import { EngineError } from './engine.error';
-import type { EngineTensor, ModelSignature } from './engine.types';
+import type { ModelSignature } from './engine.types';
 import { WorkerHost, type WorkerReady } from './worker.host';
-import type { LoadReply, RunReply, WorkerFault } from './worker.protocol';
+import type { BatchJob, LoadReply, RunReply, WorkerFault } from './worker.protocol';
 
 /** Settings a device's worker group needs. */
 export interface DeviceWorkerGroupOptions {
@@ -127,17 +127,15 @@ export class DeviceWorkerGroup {
     return best;
   }
 
-  /** Runs requests as one batch on `host`; a hang or crash rejects with WORKER_FAILED. */
-  async execute(
-    host: WorkerHost,
-    sessionKey: string,
-    requests: Array<Record<string, EngineTensor>>,
-    deadlines: Array<number | undefined>,
-    transferList: ArrayBuffer[],
-  ): Promise<RunReply> {
+  /** Batches the device can hold at once for `sessionKey`: live workers with it x pipeline depth. */
+  batchSlots(sessionKey: string): number {
+    return this.hosts.filter((h) => h.alive && h.models.has(sessionKey)).length * PIPELINE_DEPTH;
+  }
+
+  /** Runs a batch on `host`; a hang or crash rejects with WORKER_FAILED. */
+  async execute(host: WorkerHost, job: BatchJob, transferList: ArrayBuffer[]): Promise<RunReply> {
     try {
-      const job = { kind: 'run' as const, modelId: sessionKey, requests, deadlines };
-      return await host.call<RunReply>(job, this.options.hangTimeoutMs, transferList);
+      return await host.call<RunReply>({ kind: 'run', ...job }, this.options.hangTimeoutMs, transferList);
     } finally {
       this.options.onCapacity();
     }

@@ -2,21 +2,17 @@ import { performance } from 'node:perf_hooks';
 import { EngineError } from './engine.error';
 import type { EngineMetricsListener } from './engine.metrics';
 import type { EngineTensor } from './engine.types';
-import { toTransferable } from './tensor.codec';
+import { concatRows, splitRows, toTransferable } from './tensor.codec';
 import type { WorkerHost } from './worker.host';
-import type { RunReply } from './worker.protocol';
+import type { BatchJob, RunReply } from './worker.protocol';
 
 /** The device side a batcher dispatches to (a DeviceWorkerGroup). */
 export interface BatchExecutor {
   readonly device: { id: string };
   acquire(sessionKey: string, busyOk: boolean): WorkerHost | undefined;
-  execute(
-    host: WorkerHost,
-    sessionKey: string,
-    requests: Array<Record<string, EngineTensor>>,
-    deadlines: Array<number | undefined>,
-    transferList: ArrayBuffer[],
-  ): Promise<RunReply>;
+  /** Batches the device can hold at once for the model: its workers x their pipeline depth. */
+  batchSlots(sessionKey: string): number;
+  execute(host: WorkerHost, job: BatchJob, transferList: ArrayBuffer[]): Promise<RunReply>;
 }
 
 /** Batching settings of one model version. */
@@ -66,6 +62,7 @@ let soloSeq = 0;
 export class DynamicBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  private inFlightRows = 0;
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   private flushing = false;
@@ -109,10 +106,11 @@ export class DynamicBatcher {
   /** Tries to start one batch; true when it did (the caller may call again). */
   tryDispatch(): boolean {
     const now = performance.now();
-    const batch = this.candidate();
+    const target = this.targetRows();
+    const batch = this.candidate(target);
     if (batch.length === 0) return false;
     const rows = batch.reduce((n, p) => n + p.rows, 0);
-    const full = rows >= this.policy.maxBatchSize || batch[0].batchKey.startsWith('solo:');
+    const full = rows >= target || batch[0].batchKey.startsWith('solo:');
     const due = this.flushing || now - batch[0].enqueuedAt >= this.policy.maxQueueDelayMs;
     let host = this.executor.acquire(this.sessionKey, false);
     if (!host && (full || due)) host = this.executor.acquire(this.sessionKey, true);
@@ -122,12 +120,24 @@ export class DynamicBatcher {
     }
     for (const p of batch) this.queue.splice(this.queue.indexOf(p), 1);
     this.reportQueue();
-    void this.send(host, batch, now);
+    void this.send(host, batch, rows, now);
     return true;
   }
 
-  /** Picks the next batch: the oldest live request plus later ones with its key, within maxBatchSize rows. */
-  private candidate(): Pending[] {
+  /**
+   * Rows a batch should have: the model's outstanding rows (queued + running) spread over
+   * every batch slot of the device (workers x pipeline depth), at most maxBatchSize. Under
+   * load each worker then has one batch running and the next one waiting, so it never idles
+   * while answers travel; at low load the target is 1 and requests go out at once.
+   */
+  private targetRows(): number {
+    const queuedRows = this.queue.reduce((n, p) => n + p.rows, 0);
+    const slots = Math.max(1, this.executor.batchSlots(this.sessionKey));
+    return Math.max(1, Math.min(this.policy.maxBatchSize, Math.ceil((queuedRows + this.inFlightRows) / slots)));
+  }
+
+  /** Picks the next batch: the oldest live request plus later ones with its key, within `maxRows` rows. */
+  private candidate(maxRows: number): Pending[] {
     const now = Date.now();
     const batch: Pending[] = [];
     let rows = 0;
@@ -139,41 +149,61 @@ export class DynamicBatcher {
         continue;
       }
       if (batch.length > 0 && p.batchKey !== batch[0].batchKey) continue;
-      if (batch.length > 0 && rows + p.rows > this.policy.maxBatchSize) break;
+      if (batch.length > 0 && rows + p.rows > maxRows) break;
       batch.push(p);
       rows += p.rows;
-      if (rows >= this.policy.maxBatchSize || p.batchKey.startsWith('solo:')) break;
+      if (rows >= maxRows || p.batchKey.startsWith('solo:')) break;
     }
     return batch;
   }
 
-  private async send(host: WorkerHost, batch: Pending[], dispatchedAt: number): Promise<void> {
+  /** The batch's inputs, stacked along dim 0 into one buffer per input (one transfer each). */
+  private stack(batch: Pending[], transfer: ArrayBuffer[]): Record<string, EngineTensor> {
+    if (batch.length === 1) return toTransferable(batch[0].inputs, transfer, batch[0].transferInputs ?? false);
+    const stacked: Record<string, EngineTensor> = {};
+    for (const name of Object.keys(batch[0].inputs)) stacked[name] = concatRows(batch.map((p) => p.inputs[name]));
+    return toTransferable(stacked, transfer, true);
+  }
+
+  private async send(host: WorkerHost, batch: Pending[], rows: number, dispatchedAt: number): Promise<void> {
     this.inFlight++;
+    this.inFlightRows += rows;
     const transfer: ArrayBuffer[] = [];
-    const requests = batch.map((p) => toTransferable(p.inputs, transfer, p.transferInputs ?? false));
     try {
-      const reply = await this.executor.execute(host, this.sessionKey, requests, batch.map((p) => p.deadline), transfer);
+      const job = { modelId: this.sessionKey, inputs: this.stack(batch, transfer), rows: batch.map((p) => p.rows), deadlines: batch.map((p) => p.deadline) };
+      const reply = await this.executor.execute(host, job, transfer);
       this.deliver(batch, reply, dispatchedAt);
     } catch (error) {
       this.fail(batch, error as Error);
     } finally {
       this.inFlight--;
+      this.inFlightRows -= rows;
       this.checkIdle();
     }
   }
 
+  /** Splits the batch's outputs back per request (copies, so each answer owns its buffers). */
+  private split(outputs: Record<string, EngineTensor>, ran: Pending[]): Array<Record<string, EngineTensor>> {
+    if (ran.length === 1) return [outputs];
+    const parts = ran.map(() => ({}) as Record<string, EngineTensor>);
+    const rows = ran.map((p) => p.rows);
+    for (const [name, tensor] of Object.entries(outputs)) splitRows(tensor, rows).forEach((t, i) => (parts[i][name] = t));
+    return parts;
+  }
+
   private deliver(batch: Pending[], reply: RunReply, dispatchedAt: number): void {
     const labels = { device: this.executor.device.id, model: this.modelId };
-    const ran = batch.filter((_, i) => reply.outputs[i] !== null);
+    const expired = new Set(reply.expired);
+    const ran = batch.filter((_, i) => !expired.has(i));
     const rows = ran.reduce((n, p) => n + p.rows, 0);
     if (ran.length > 0) this.metrics?.batch(labels, ran.length, reply.computeMs);
-    batch.forEach((p, i) => {
-      const outputs = reply.outputs[i];
-      if (!outputs) return p.reject(this.expired());
+    batch.filter((_, i) => expired.has(i)).forEach((p) => p.reject(this.expired()));
+    const outputs = ran.length > 0 ? this.split(reply.outputs, ran) : [];
+    ran.forEach((p, i) => {
       const computeMs = (reply.computeMs * p.rows) / rows;
       const queueMs = dispatchedAt - p.enqueuedAt;
       this.metrics?.request(labels, queueMs, computeMs);
-      p.resolve({ outputs, computeMs, queueMs, batchSize: ran.length, device: this.executor.device.id });
+      p.resolve({ outputs: outputs[i], computeMs, queueMs, batchSize: ran.length, device: this.executor.device.id });
     });
   }
 

@@ -4,7 +4,7 @@ import { env, InferenceSession } from 'onnxruntime-node';
 import { CUDA_PROBE_MODEL_BASE64 } from './cuda-probe.model';
 import type { EngineTensor, ModelSignature } from './engine.types';
 import { fromOrtOutputs, sessionOptions, signatureOf, syntheticInputs, toOrtFeeds } from './ort-session.adapter';
-import { concatRows, splitRows, toTransferable } from './tensor.codec';
+import { concatRows, toTransferable } from './tensor.codec';
 import type { LoadReply, RunReply, WorkerFault, WorkerReply, WorkerRequest, WorkerStartData } from './worker.protocol';
 
 // The worker-thread side of the engine: owns the ORT sessions of one device's worker.
@@ -75,51 +75,46 @@ async function handleLoad(modelId: string, path: string): Promise<LoadReply> {
   }
 }
 
-function rowsOf(request: Record<string, EngineTensor>): number {
-  const first = Object.values(request)[0];
-  return first && first.dims.length > 0 ? first.dims[0] : 1;
+/** Keeps the rows of the requests in `live` (a copy; only when some requests expired). */
+function keepRows(inputs: Record<string, EngineTensor>, rows: number[], live: number[]): Record<string, EngineTensor> {
+  const starts = rows.map((_, i) => rows.slice(0, i).reduce((a, b) => a + b, 0));
+  const kept: Record<string, EngineTensor> = {};
+  for (const [name, tensor] of Object.entries(inputs)) {
+    const rowSize = tensor.data.length / Math.max(1, tensor.dims[0]);
+    const parts = live.map((i) => {
+      const data = tensor.data.slice(starts[i] * rowSize, (starts[i] + rows[i]) * rowSize) as EngineTensor['data'];
+      return { type: tensor.type, dims: [rows[i], ...tensor.dims.slice(1)], data };
+    });
+    kept[name] = concatRows(parts);
+  }
+  return kept;
 }
 
-function batchInputs(requests: Array<Record<string, EngineTensor>>): Record<string, EngineTensor> {
-  if (requests.length === 1) return requests[0];
-  const batched: Record<string, EngineTensor> = {};
-  for (const name of Object.keys(requests[0])) batched[name] = concatRows(requests.map((r) => r[name]));
-  return batched;
-}
-
-function splitOutputs(outputs: Record<string, EngineTensor>, rows: number[]): Array<Record<string, EngineTensor>> {
-  const total = rows.reduce((a, b) => a + b, 0);
-  const perRequest = rows.map(() => ({}) as Record<string, EngineTensor>);
+function checkSplittable(outputs: Record<string, EngineTensor>, total: number): void {
   for (const [name, tensor] of Object.entries(outputs)) {
     if (tensor.dims[0] !== total) {
       throw new Error(`output "${name}" has ${tensor.dims[0]} rows for a batch of ${total}; it cannot be split`);
     }
-    splitRows(tensor, rows).forEach((part, i) => (perRequest[i][name] = part));
   }
-  return perRequest;
 }
 
-async function handleRun(
-  modelId: string,
-  requests: Array<Record<string, EngineTensor>>,
-  deadlines: Array<number | undefined>,
-): Promise<RunReply> {
-  const loaded = models.get(modelId);
-  if (!loaded) throw Object.assign(new Error(`model ${modelId} is not loaded on this worker`), { code: 'WORKER_FAILED' });
+async function handleRun(message: Extract<WorkerRequest, { kind: 'run' }>): Promise<RunReply> {
+  const loaded = models.get(message.modelId);
+  if (!loaded) throw Object.assign(new Error(`model ${message.modelId} is not loaded on this worker`), { code: 'WORKER_FAILED' });
   const { session } = await loaded;
+  const { rows, deadlines } = message;
   const now = Date.now();
-  const live = requests.map((_, i) => i).filter((i) => deadlines[i] === undefined || deadlines[i]! > now);
-  const replies: RunReply['outputs'] = requests.map(() => null);
-  if (live.length === 0) return { outputs: replies, computeMs: 0 };
-  const batch = live.map((i) => requests[i]);
-  const feeds = toOrtFeeds(batchInputs(batch));
+  const expired = rows.map((_, i) => i).filter((i) => deadlines[i] !== undefined && deadlines[i]! <= now);
+  if (expired.length === rows.length) return { outputs: {}, computeMs: 0, expired };
+  const live = rows.map((_, i) => i).filter((i) => !expired.includes(i));
+  const inputs = expired.length === 0 ? message.inputs : keepRows(message.inputs, rows, live);
+  const feeds = toOrtFeeds(inputs);
   const t0 = performance.now();
   const results = await session.run(feeds);
   const computeMs = performance.now() - t0;
   const outputs = fromOrtOutputs(results);
-  const parts = batch.length === 1 ? [outputs] : splitOutputs(outputs, batch.map(rowsOf));
-  live.forEach((requestIndex, i) => (replies[requestIndex] = parts[i]));
-  return { outputs: replies, computeMs };
+  if (live.length > 1) checkSplittable(outputs, live.reduce((n, i) => n + rows[i], 0));
+  return { outputs, computeMs, expired };
 }
 
 async function handleUnload(modelId: string): Promise<boolean> {
@@ -150,9 +145,9 @@ function send(reply: WorkerReply, transferList: ArrayBuffer[] = []): void {
 async function handle(message: WorkerRequest): Promise<void> {
   try {
     if (message.kind === 'run') {
-      const reply = await handleRun(message.modelId, message.requests, message.deadlines);
+      const reply = await handleRun(message);
       const transfer: ArrayBuffer[] = [];
-      reply.outputs = reply.outputs.map((o) => o && toTransferable(o, transfer, true));
+      reply.outputs = toTransferable(reply.outputs, transfer, true);
       send({ kind: 'done', jobId: message.jobId, ok: true, value: reply }, transfer);
       return;
     }

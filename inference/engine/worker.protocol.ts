@@ -20,7 +20,10 @@ export type WorkerRequest =
       kind: 'run';
       jobId: number;
       modelId: string;
-      requests: Array<Record<string, EngineTensor>>;
+      /** The batch: requests stacked along dim 0 (or one request as is). */
+      inputs: Record<string, EngineTensor>;
+      /** Rows of each request in the batch, in order. */
+      rows: number[];
       /** Epoch-ms deadline per request; a request past it is dropped without running. */
       deadlines: Array<number | undefined>;
     }
@@ -34,10 +37,12 @@ export interface LoadReply {
   warmupMs: number;
 }
 
-/** What a worker answers to `run`: outputs per request, in request order (null: deadline passed). */
+/** What a worker answers to `run`: the batch's outputs for the requests that ran, stacked in order. */
 export interface RunReply {
-  outputs: Array<Record<string, EngineTensor> | null>;
+  outputs: Record<string, EngineTensor>;
   computeMs: number;
+  /** Indices of requests dropped because their deadline had passed. */
+  expired: number[];
 }
 
 /** Messages a worker sends to the pool. */
@@ -45,3 +50,6 @@ export type WorkerReply =
   | { kind: 'ready'; executionProvider: 'cuda' | 'cpu'; fallbackReason?: string }
   | { kind: 'done'; jobId: number; ok: true; value: unknown }
   | { kind: 'done'; jobId: number; ok: false; code: EngineErrorCode; message: string };
+
+/** A batch as the pool hands it to a device's worker group. */
+export type BatchJob = Omit<Extract<WorkerRequest, { kind: 'run' }>, 'kind' | 'jobId'>;
