@@ -64,7 +64,7 @@ export class Plan implements Node {
   status!: PlanStatus;
 
   @Field(() => PlanLimits)
-  @Column({ type: 'jsonb', default: () => `'{"requestsPerMinute": null, "monthlyCaps": []}'` })
+  @Column({ type: 'jsonb' })
   limits!: PlanLimits;
 
   @Field(() => DateTimeScalar)

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class InitialSchema1795874182856 implements MigrationInterface {
-    name = 'InitialSchema1795874182856'
+export class InitialSchema1795874976077 implements MigrationInterface {
+    name = 'InitialSchema1795874976077'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`CREATE TABLE "organization" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "name" text NOT NULL, "kind" text NOT NULL, "billing_currency" character(3) NOT NULL DEFAULT 'USD', "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_472c1f99a32def1b0abb219cd67" PRIMARY KEY ("id"))`);
@@ -16,7 +16,7 @@ export class InitialSchema1795874182856 implements MigrationInterface {
         await queryRunner.query(`CREATE TABLE "model_version" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "model_id" uuid NOT NULL, "version" text NOT NULL, "status" text NOT NULL, "file_id" uuid NOT NULL, "sha256" character(64) NOT NULL, "bytes" bigint NOT NULL, "signature" jsonb NOT NULL, "labels" text array, "preprocessing" jsonb, "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), "published_at" TIMESTAMP WITH TIME ZONE, "deprecated_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_1213bca4e8ee7ac1323cc4bf454" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE INDEX "IDX_959afe36ff1a069b7cfbdb65ec" ON "model_version" ("model_id") `);
         await queryRunner.query(`CREATE UNIQUE INDEX "IDX_7f807d533d6ea502d0743896a6" ON "model_version" ("model_id", "version") `);
-        await queryRunner.query(`CREATE TABLE "plan" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "model_id" uuid NOT NULL, "name" text NOT NULL, "currency" character(3) NOT NULL, "flat_fee_minor" bigint NOT NULL, "status" text NOT NULL DEFAULT 'ACTIVE', "limits" jsonb NOT NULL DEFAULT '{"requestsPerMinute": null, "monthlyCaps": []}', "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_54a2b686aed3b637654bf7ddbb3" PRIMARY KEY ("id"))`);
+        await queryRunner.query(`CREATE TABLE "plan" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "model_id" uuid NOT NULL, "name" text NOT NULL, "currency" character(3) NOT NULL, "flat_fee_minor" bigint NOT NULL, "status" text NOT NULL DEFAULT 'ACTIVE', "limits" jsonb NOT NULL, "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_54a2b686aed3b637654bf7ddbb3" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE INDEX "IDX_0bf912da8b5af4eed42d450bce" ON "plan" ("model_id") `);
         await queryRunner.query(`CREATE TABLE "plan_charge" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "plan_id" uuid NOT NULL, "meter" text NOT NULL, "pricing" text NOT NULL, "unit_price" numeric, "tiers" jsonb NOT NULL DEFAULT '[]', "package_size" bigint, "free_units" bigint NOT NULL DEFAULT '0', "position" integer NOT NULL DEFAULT '0', CONSTRAINT "PK_1c0aaacb6efcc89905408ba9784" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE INDEX "IDX_113b8ed19fafa05a0f44e246a1" ON "plan_charge" ("plan_id") `);
