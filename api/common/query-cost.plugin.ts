@@ -22,13 +22,18 @@ export function queryCostPlugin(schema: GraphQLSchema, limit: number): ApolloSer
       let requested: number | undefined;
       return {
         async didResolveOperation({ request, document }) {
-          requested = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+          try {
+            requested = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // NOTE: the cost needs the variables, so bad variable values surface here first.
+            throw new ApiError(ErrorCode.BAD_USER_INPUT, (error as Error).message, { http: { status: 400 } });
+          }
           if (requested > limit) {
             throw new ApiError(ErrorCode.QUERY_TOO_COMPLEX, `The query costs ${requested}, over the limit of ${limit}; ask for fewer nodes (lower "first") or fewer fields`, {
               cost: { requested, limit },

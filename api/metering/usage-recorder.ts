@@ -1,0 +1,234 @@
+import { DataSource } from 'typeorm';
+import { Meter } from '../../schema/metering/meter.enum';
+
+/** One metered quantity of a call. */
+export interface UsageLine {
+  meter: Meter;
+  quantity: bigint;
+}
+
+/** A call to meter: who, what, when, and the idempotency key its events are unique by. */
+export interface MeteredCall {
+  organizationId: string;
+  subscriptionId: string | null;
+  apiKeyId: string | null;
+  modelId: string;
+  modelVersionId: string | null;
+  occurredAt: Date;
+  /** The caller's requestId, or a key the server generated (never repeats). */
+  idempotencyKey: string;
+  /** Zero quantities are not written. */
+  usage: UsageLine[];
+  /** For calls that carried a requestId: the answer to give a retry (same statement as the events). */
+  stored?: { requestHash: string; response: Record<string, unknown> };
+}
+
+/** What was kept for an idempotency key by an earlier call. */
+export interface StoredAnswer {
+  requestHash: string;
+  response: Record<string, unknown>;
+}
+
+/** `recorded`: this call's events are committed. Otherwise an earlier call with the key was. */
+export type RecordOutcome = { recorded: true } | { recorded: false; existing: StoredAnswer | null };
+
+/** The recorder's contract; the server swaps in {@link UnmeteredRecorder} for benchmarks only. */
+export interface UsageSink {
+  record(call: MeteredCall): Promise<RecordOutcome>;
+  findStored(organizationId: string, idempotencyKey: string): Promise<StoredAnswer | null>;
+  stop(): Promise<void>;
+}
+
+export interface UsageRecorderOptions {
+  /** Most events per INSERT (default 1000). */
+  maxBatchEvents: number;
+  /** Flushes in flight at once (default 2; 1 on the embedded single-connection database). */
+  maxConcurrentFlushes: number;
+}
+
+interface Pending {
+  call: MeteredCall;
+  resolve: (outcome: RecordOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+const EVENT_COLUMNS = 'organization_id, subscription_id, api_key_id, model_id, model_version_id, meter, quantity, occurred_at, idempotency_key';
+const EVENT_ROWS = 'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::bigint[], $8::timestamptz[], $9::text[])';
+
+/** The bare statement: events only (also the benchmark's reference). */
+export const INSERT_EVENTS_SQL = `INSERT INTO usage_event (${EVENT_COLUMNS}) SELECT * FROM ${EVENT_ROWS} ON CONFLICT DO NOTHING`;
+
+/** Events and stored answers in one statement, so both commit or neither does. */
+const INSERT_EVENTS_AND_ANSWERS_SQL = `WITH events AS (${INSERT_EVENTS_SQL}),
+  answers AS (INSERT INTO stored_response (organization_id, idempotency_key, request_hash, response)
+    SELECT * FROM unnest($10::uuid[], $11::text[], $12::text[], $13::jsonb[]) ON CONFLICT DO NOTHING
+    RETURNING organization_id, idempotency_key)
+  SELECT organization_id, idempotency_key FROM answers`;
+
+/** Column arrays of the events of a batch, in unnest order. */
+export function eventColumns(calls: MeteredCall[]): unknown[][] {
+  const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  for (const c of calls) {
+    const at = c.occurredAt.toISOString();
+    for (const line of c.usage) {
+      if (line.quantity <= 0n) continue;
+      cols[0].push(c.organizationId); cols[1].push(c.subscriptionId); cols[2].push(c.apiKeyId);
+      cols[3].push(c.modelId); cols[4].push(c.modelVersionId); cols[5].push(line.meter);
+      cols[6].push(line.quantity.toString()); cols[7].push(at); cols[8].push(c.idempotencyKey);
+    }
+  }
+  return cols;
+}
+
+const keyOf = (organizationId: string, idempotencyKey: string) => `${organizationId}\u0000${idempotencyKey}`;
+
+/**
+ * Writes usage events with group commit: calls queue up while a flush is in flight, and the
+ * next flush writes all of them (up to `maxBatchEvents`) in ONE statement, a multi-row
+ * `INSERT ... SELECT * FROM unnest(...) ON CONFLICT DO NOTHING` together with the stored
+ * answers of calls that carried a requestId. `record` resolves only once that statement has
+ * committed, so an answered call is never unbilled; the unique key
+ * (organization, idempotency key, meter) makes a retried call, on any replica, count once.
+ */
+export class UsageRecorder implements UsageSink {
+  private queue: Pending[] = [];
+  private queuedEvents = 0;
+  private inFlight = 0;
+  private scheduled = false;
+  private readonly idle: Array<() => void> = [];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: UsageRecorderOptions,
+  ) {}
+
+  /** Queues a call's events; resolves after they committed (or an earlier call's had). */
+  record(call: MeteredCall): Promise<RecordOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ call, resolve, reject });
+      this.queuedEvents += call.usage.length;
+      this.schedule();
+    });
+  }
+
+  /** The answer stored for an idempotency key, if any. */
+  async findStored(organizationId: string, idempotencyKey: string): Promise<StoredAnswer | null> {
+    const rows: Array<{ request_hash: string; response: Record<string, unknown> }> = await this.dataSource.query(
+      'SELECT request_hash, response FROM stored_response WHERE organization_id = $1 AND idempotency_key = $2',
+      [organizationId, idempotencyKey],
+    );
+    return rows[0] ? { requestHash: rows[0].request_hash, response: rows[0].response } : null;
+  }
+
+  /** Deletes stored answers older than `keepDays` (at least 35). Returns how many went. */
+  async pruneStoredResponses(keepDays: number): Promise<number> {
+    const days = Math.max(35, keepDays);
+    const result = await this.dataSource.query(`DELETE FROM stored_response WHERE created_at < now() - make_interval(days => $1::int)`, [days]);
+    return (result as unknown[])[1] as number ?? 0;
+  }
+
+  /** Writes what is queued and waits for every flush in flight. */
+  async stop(): Promise<void> {
+    this.pump();
+    if (this.inFlight === 0 && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // NOTE: one macrotask of grace lets the calls that finish in the same turn share a flush.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxConcurrentFlushes && this.queue.length > 0) {
+      const batch = this.takeBatch();
+      this.inFlight++;
+      void this.flush(batch).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.pump();
+        else if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+      });
+    }
+  }
+
+  private takeBatch(): Pending[] {
+    let events = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || events + this.queue[n].call.usage.length <= this.options.maxBatchEvents)) {
+      events += this.queue[n].call.usage.length;
+      n++;
+    }
+    this.queuedEvents -= events;
+    return this.queue.splice(0, n);
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    try {
+      const calls = batch.map((p) => p.call);
+      const withAnswers = calls.filter((c) => c.stored);
+      if (withAnswers.length === 0) {
+        await this.dataSource.query(INSERT_EVENTS_SQL, eventColumns(calls));
+        batch.forEach((p) => p.resolve({ recorded: true }));
+        return;
+      }
+      const inserted = await this.insertWithAnswers(calls, withAnswers);
+      const conflicted = withAnswers.filter((c) => !inserted.has(keyOf(c.organizationId, c.idempotencyKey)));
+      const existing = await this.findAll(conflicted);
+      for (const p of batch) {
+        const key = keyOf(p.call.organizationId, p.call.idempotencyKey);
+        if (!p.call.stored || inserted.has(key)) p.resolve({ recorded: true });
+        else p.resolve({ recorded: false, existing: existing.get(key) ?? null });
+      }
+    } catch (error) {
+      batch.forEach((p) => p.reject(error));
+    }
+  }
+
+  private async insertWithAnswers(calls: MeteredCall[], withAnswers: MeteredCall[]): Promise<Set<string>> {
+    // NOTE: rows go in key order so that two replicas' flushes never wait on each other in a cycle.
+    const sorted = [...withAnswers].sort((a, b) => (keyOf(a.organizationId, a.idempotencyKey) < keyOf(b.organizationId, b.idempotencyKey) ? -1 : 1));
+    const answers = [
+      sorted.map((c) => c.organizationId), sorted.map((c) => c.idempotencyKey),
+      sorted.map((c) => c.stored!.requestHash), sorted.map((c) => JSON.stringify(c.stored!.response)),
+    ];
+    const rows: Array<{ organization_id: string; idempotency_key: string }> = await this.dataSource.query(
+      INSERT_EVENTS_AND_ANSWERS_SQL,
+      [...eventColumns([...calls.filter((c) => !c.stored), ...sorted]), ...answers],
+    );
+    return new Set(rows.map((r) => keyOf(r.organization_id, r.idempotency_key)));
+  }
+
+  private async findAll(calls: MeteredCall[]): Promise<Map<string, StoredAnswer>> {
+    const found = new Map<string, StoredAnswer>();
+    if (calls.length === 0) return found;
+    const rows: Array<{ organization_id: string; idempotency_key: string; request_hash: string; response: Record<string, unknown> }> =
+      await this.dataSource.query(
+        `SELECT s.organization_id, s.idempotency_key, s.request_hash, s.response FROM stored_response s
+         JOIN unnest($1::uuid[], $2::text[]) AS k(organization_id, idempotency_key) USING (organization_id, idempotency_key)`,
+        [calls.map((c) => c.organizationId), calls.map((c) => c.idempotencyKey)],
+      );
+    for (const r of rows) found.set(keyOf(r.organization_id, r.idempotency_key), { requestHash: r.request_hash, response: r.response });
+    return found;
+  }
+}
+
+/**
+ * BENCHMARK/TEST HOOK ONLY (ServerOptions.unmetered): records nothing. Lets the metering
+ * benchmark run the very same request path without the database write.
+ */
+export class UnmeteredRecorder implements UsageSink {
+  async record(): Promise<RecordOutcome> {
+    return { recorded: true };
+  }
+
+  async findStored(): Promise<StoredAnswer | null> {
+    return null;
+  }
+
+  async stop(): Promise<void> {}
+}
