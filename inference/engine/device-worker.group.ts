@@ -127,9 +127,9 @@ export class DeviceWorkerGroup {
     return best;
   }
 
-  /** Batches the device can hold at once for `sessionKey`: live workers with it x pipeline depth. */
-  batchSlots(sessionKey: string): number {
-    return this.hosts.filter((h) => h.alive && h.models.has(sessionKey)).length * PIPELINE_DEPTH;
+  /** Live workers holding `sessionKey`. */
+  servingWorkers(sessionKey: string): number {
+    return this.hosts.filter((h) => h.alive && h.models.has(sessionKey)).length;
   }
 
   /** Runs a batch on `host`; a hang or crash rejects with WORKER_FAILED. */

@@ -10,8 +10,8 @@ import type { BatchJob, RunReply } from './worker.protocol';
 export interface BatchExecutor {
   readonly device: { id: string };
   acquire(sessionKey: string, busyOk: boolean): WorkerHost | undefined;
-  /** Batches the device can hold at once for the model: its workers x their pipeline depth. */
-  batchSlots(sessionKey: string): number;
+  /** Live workers of the device that hold the model. */
+  servingWorkers(sessionKey: string): number;
   execute(host: WorkerHost, job: BatchJob, transferList: ArrayBuffer[]): Promise<RunReply>;
 }
 
@@ -51,6 +51,9 @@ interface Pending extends EnqueueOptions {
 }
 
 let soloSeq = 0;
+
+/** Batches a device should have in flight at least, so it never idles while answers travel. */
+const MIN_BATCHES_IN_FLIGHT = 2;
 
 /**
  * Triton-style dynamic batcher for one model version on one device. Requests whose
@@ -125,15 +128,16 @@ export class DynamicBatcher {
   }
 
   /**
-   * Rows a batch should have: the model's outstanding rows (queued + running) spread over
-   * every batch slot of the device (workers x pipeline depth), at most maxBatchSize. Under
-   * load each worker then has one batch running and the next one waiting, so it never idles
-   * while answers travel; at low load the target is 1 and requests go out at once.
+   * Rows a batch should have: the model's outstanding rows (queued + running) shared out
+   * over the device's workers (at least two batches, so a lone worker has its next batch
+   * waiting while answers travel), at most maxBatchSize. Idle workers start together on
+   * even batches instead of one taking everything; at low load the target is 1 and requests
+   * go out at once; a busy worker gets a pipelined batch only once it is this full.
    */
   private targetRows(): number {
     const queuedRows = this.queue.reduce((n, p) => n + p.rows, 0);
-    const slots = Math.max(1, this.executor.batchSlots(this.sessionKey));
-    return Math.max(1, Math.min(this.policy.maxBatchSize, Math.ceil((queuedRows + this.inFlightRows) / slots)));
+    const batches = Math.max(MIN_BATCHES_IN_FLIGHT, this.executor.servingWorkers(this.sessionKey));
+    return Math.max(1, Math.min(this.policy.maxBatchSize, Math.ceil((queuedRows + this.inFlightRows) / batches)));
   }
 
   /** Picks the next batch: the oldest live request plus later ones with its key, within `maxRows` rows. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { EngineMetricsListener } from './engine.metrics';
@@ -14,9 +15,9 @@ export interface DeviceSpec {
 export interface EngineConfig {
   /** Devices to serve on, e.g. `['cuda:0', 'cuda:1']` or `['cpu']` (default `['cpu']`). */
   devices?: string[];
-  /** Worker threads per device (default 2 on cpu, 1 per cuda device). */
+  /** Worker threads per device (default: 1 per cuda device; on cpu min(4, cores)). */
   workersPerDevice?: number;
-  /** ORT intra-op threads per worker (default 1). */
+  /** ORT intra-op threads per worker (default: 1 on cuda; on cpu the cores shared out among the workers). */
   intraOpThreads?: number;
   /** Default max rows per batch (default 32); a ModelRef may override it. */
   maxBatchSize?: number;
@@ -44,17 +45,17 @@ export interface EngineConfig {
 
 /** An EngineConfig with every default applied and devices parsed. */
 export type ResolvedEngineConfig = Required<
-  Omit<EngineConfig, 'devices' | 'logger' | 'metrics' | 'registry' | 'workersPerDevice'>
+  Omit<EngineConfig, 'devices' | 'logger' | 'metrics' | 'registry' | 'workersPerDevice' | 'intraOpThreads'>
 > & {
   devices: DeviceSpec[];
   workersPerDevice?: number;
+  intraOpThreads?: number;
   logger?: Logger;
   metrics?: EngineMetricsListener;
   registry?: Registry;
 };
 
 const DEFAULTS = {
-  intraOpThreads: 1,
   maxBatchSize: 32,
   maxQueueDelayMs: 2,
   maxQueueLength: 256,
@@ -113,12 +114,12 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
   } catch (error) {
     throw new Error(`engine devices: ${(error as Error).message}`);
   }
-  const workers = config.workersPerDevice;
+  const { workersPerDevice: workers, intraOpThreads: threads } = config;
   return {
     ...config,
     devices,
     workersPerDevice: workers === undefined ? undefined : positiveInt('workersPerDevice', workers, 1),
-    intraOpThreads: positiveInt('intraOpThreads', config.intraOpThreads, DEFAULTS.intraOpThreads),
+    intraOpThreads: threads === undefined ? undefined : positiveInt('intraOpThreads', threads, 1),
     maxBatchSize: positiveInt('maxBatchSize', config.maxBatchSize, DEFAULTS.maxBatchSize),
     maxQueueDelayMs: positive('maxQueueDelayMs', config.maxQueueDelayMs, DEFAULTS.maxQueueDelayMs, true),
     maxQueueLength: positiveInt('maxQueueLength', config.maxQueueLength, DEFAULTS.maxQueueLength),
@@ -131,9 +132,21 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
   };
 }
 
-/** Worker threads for a device: the configured count, else 2 on cpu and 1 per cuda device. */
+/**
+ * Worker threads for a device: the configured count, else 1 per cuda device and
+ * min(4, cores) on cpu. NOTE: measured on 2 cores (bench/engine.bench.ts), 2 workers x 1
+ * thread beat 1 x 2: independent workers keep going when a core is slow, while a 2-thread
+ * run waits for its slowest thread.
+ */
 export function workersFor(config: ResolvedEngineConfig, device: DeviceSpec): number {
-  return config.workersPerDevice ?? (device.kind === 'cpu' ? 2 : 1);
+  return config.workersPerDevice ?? (device.kind === 'cpu' ? Math.min(4, availableParallelism()) : 1);
+}
+
+/** ORT intra-op threads per worker: the configured count, else 1 on cuda and the cpu cores shared out. */
+export function intraOpThreadsFor(config: ResolvedEngineConfig, device: DeviceSpec): number {
+  if (config.intraOpThreads !== undefined) return config.intraOpThreads;
+  if (device.kind === 'cuda') return 1;
+  return Math.max(1, Math.floor(availableParallelism() / workersFor(config, device)));
 }
 
 const ENV_NUMBERS: Array<[string, keyof EngineConfig, 'int' | 'number']> = [

@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { DeviceWorkerGroup } from './device-worker.group';
 import { DevicePlacement } from './device.placement';
 import { DynamicBatcher, type EnqueueOptions } from './dynamic.batcher';
-import { resolveEngineConfig, workersFor, type DeviceSpec, type EngineConfig, type ResolvedEngineConfig } from './engine.config';
+import { intraOpThreadsFor, resolveEngineConfig, workersFor, type DeviceSpec, type EngineConfig, type ResolvedEngineConfig } from './engine.config';
 import { EngineError } from './engine.error';
 import { combineMetrics, PromEngineMetrics, type EngineMetricsListener } from './engine.metrics';
 import type { DeviceStatus, EngineTensor, InferOptions, InferResult, ModelRef, ModelSignature, RunResult } from './engine.types';
@@ -71,7 +71,7 @@ export class EnginePool {
     const group = new DeviceWorkerGroup({
       device,
       workers: workersFor(c, device),
-      intraOpThreads: c.intraOpThreads,
+      intraOpThreads: intraOpThreadsFor(c, device),
       hangTimeoutMs: c.hangTimeoutMs,
       loadTimeoutMs: c.loadTimeoutMs,
       faultInjection: c.faultInjection,
