@@ -33,7 +33,7 @@ describe('accounts and API keys', () => {
       body: JSON.stringify({ query: VIEWER }),
     });
     expect(response.status).toBe(401);
-    expect((await response.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('issues a key shown once, stores no secret, and revokes it', async () => {

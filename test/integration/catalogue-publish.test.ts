@@ -187,7 +187,7 @@ describe('publishing to the catalogue', () => {
         method: 'POST', headers: { authorization: `Bearer ${t.keys.vendor}` }, body: chunks as any, duplex: 'half',
       } as RequestInit).catch((error) => ({ status: -1, error }));
       expect([413, -1]).toContain((response as Response).status);
-      if ((response as Response).status === 413) expect((await (response as Response).json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+      if ((response as Response).status === 413) expect(((await (response as Response).json()) as any).error.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
     it.each([

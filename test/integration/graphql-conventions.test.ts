@@ -16,7 +16,7 @@ describe('GraphQL conventions', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${t.keys.partner}`, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as any };
   }
 
   it('answers malformed GraphQL with 400 and GRAPHQL_PARSE_FAILED', async () => {

@@ -48,7 +48,7 @@ export async function startTestServer(options: { env?: Record<string, string>; s
         headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, ...(await response.json()) };
+      return { status: response.status, ...((await response.json()) as object) };
     },
     async stop() {
       await server.stop();
