@@ -5,6 +5,9 @@ import { CatalogueResolver } from './catalogue/catalogue.resolver';
 import { ModelFieldsResolver, PlanFieldsResolver } from './catalogue/catalogue-fields.resolver';
 import { authChecker } from './common/auth-checker';
 import { NodeResolver } from './common/node.resolver';
+import { MeteringResolver, UsageBucketFieldsResolver, UsageEventFieldsResolver } from './metering/metering.resolver';
+import { PredictionsResolver } from './predictions/predictions.resolver';
+import { SubscriptionFieldsResolver, SubscriptionsResolver } from './subscriptions/subscriptions.resolver';
 
 /** Every resolver of the API, in one list. */
 export const resolvers = [
@@ -14,6 +17,12 @@ export const resolvers = [
   CatalogueResolver,
   ModelFieldsResolver,
   PlanFieldsResolver,
+  SubscriptionsResolver,
+  SubscriptionFieldsResolver,
+  PredictionsResolver,
+  MeteringResolver,
+  UsageBucketFieldsResolver,
+  UsageEventFieldsResolver,
 ] as const;
 
 /** Builds the executable schema from the type-graphql classes (the SDL is emitted from this). */

@@ -18,6 +18,7 @@ import { healthRouter } from './health.route';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildApiSchema } from './schema-builder';
+import { UsageRecorder } from './metering/usage-recorder';
 import { createServices, Services } from './services';
 
 /** A running server: its URL and the parts tests and the seed need. */
@@ -42,6 +43,8 @@ function bearerToken(req: Request): string | null {
 export interface ServerOptions {
   /** Called with every SQL statement the server sends (statement-count tests). */
   onSqlStatement?: (sql: string) => void;
+  /** BENCHMARK ONLY: serve runInference without recording usage (metered vs unmetered comparison). */
+  unmetered?: boolean;
 }
 
 function statementLogger(onSqlStatement?: (sql: string) => void): TypeOrmLogger | undefined {
@@ -62,6 +65,19 @@ async function openDatabase(config: AppConfig, logger: Logger, options: ServerOp
   return dataSource;
 }
 
+/** Deletes stored inference answers past their 35-day retention, at start-up and every 6 hours. */
+function startPruningStoredResponses(services: Services, logger: Logger): NodeJS.Timeout {
+  const recorder = services.usageRecorder;
+  const prune = () => {
+    if (!(recorder instanceof UsageRecorder)) return;
+    recorder.pruneStoredResponses(35).catch((error) => logger.warn({ err: error }, 'could not prune stored inference answers'));
+  };
+  prune();
+  const timer = setInterval(prune, 6 * 3_600_000);
+  timer.unref();
+  return timer;
+}
+
 /**
  * Starts the whole API: database (migrated), engine pool, GraphQL at /graphql, file uploads,
  * health and metrics. `stop()` drains HTTP, then the engine, then closes the database.
@@ -73,7 +89,8 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const schema = await buildApiSchema();
   const dataSource = await openDatabase(config, logger, options);
   const engine = await EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry });
-  const services = createServices({ dataSource, config, engine, logger });
+  const services = createServices({ dataSource, config, engine, logger, hooks: { unmetered: options.unmetered } });
+  const pruneTimer = startPruningStoredResponses(services, logger);
 
   const authenticate = async (req: Request): Promise<Principal | null> => {
     const token = bearerToken(req);
@@ -128,7 +145,9 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     services,
     logger,
     async stop() {
+      clearInterval(pruneTimer);
       await apollo.stop();
+      await services.usageRecorder.stop();
       await engine.stop();
       await dataSource.destroy();
     },

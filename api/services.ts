@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { EnginePool } from '../inference';
+import { toGlobalId } from '../schema/common/global-id';
+import { isEmbedded } from '../migrations/data-source';
 import { ApiKeyService } from './accounts/api-key.service';
 import { OrganizationService } from './accounts/organization.service';
 import { FileStore } from './catalogue/file-store.service';
@@ -9,12 +11,40 @@ import { PlanService } from './catalogue/plan.service';
 import { NodeLookup } from './common/node-lookup.service';
 import { AppConfig } from './config';
 import { Logger } from './logger';
+import { UnmeteredRecorder, UsageRecorder, UsageSink } from './metering/usage-recorder';
+import { UsageEventService } from './metering/usage-event.service';
+import { UsageQueryService } from './metering/usage-query.service';
+import { InferenceService } from './predictions/inference.service';
+import { ServingModelCache } from './predictions/serving-model.cache';
+import { EntitlementCache } from './subscriptions/entitlement.cache';
+import { QuotaGuard } from './subscriptions/quota-guard';
+import { RateLimiter } from './subscriptions/rate-limiter';
+import { SubscriptionService } from './subscriptions/subscription.service';
+
+/** Hooks for benchmarks and tests only; production passes none. */
+export interface ServiceHooks {
+  /** BENCHMARK ONLY: run inference without writing usage (see UnmeteredRecorder). */
+  unmetered?: boolean;
+}
+
+function createRecorder(dataSource: DataSource, hooks: ServiceHooks): UsageSink {
+  if (hooks.unmetered) return new UnmeteredRecorder();
+  return new UsageRecorder(dataSource, { maxBatchEvents: 1000, maxConcurrentFlushes: isEmbedded(dataSource) ? 1 : 2 });
+}
 
 /** Builds every domain service once per server; requests reach them through `ctx.services`. */
-export function createServices(deps: { dataSource: DataSource; config: AppConfig; engine: EnginePool; logger: Logger }) {
+export function createServices(deps: { dataSource: DataSource; config: AppConfig; engine: EnginePool; logger: Logger; hooks?: ServiceHooks }) {
   const { dataSource, config, logger } = deps;
   const files = new FileStore(dataSource, config.dataDir, config.maxUploadBytes);
   const models = new ModelService();
+  const entitlements = new EntitlementCache(dataSource, 5_000);
+  const quotas = new QuotaGuard(dataSource, 60_000);
+  const usageRecorder = createRecorder(dataSource, deps.hooks ?? {});
+  const subscriptions = new SubscriptionService(models, entitlements, quotas);
+  const usageEvents = new UsageEventService(quotas);
+  const nodes = new NodeLookup(models);
+  nodes.register('Subscription', (ctx, id) => subscriptions.findOwned(ctx, toGlobalId('Subscription', id)));
+  nodes.register('UsageEvent', (ctx, id) => usageEvents.findVisible(ctx, id));
   return {
     engine: deps.engine,
     files,
@@ -27,7 +57,15 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     models,
     modelVersions: new ModelVersionService(models, files, 30_000),
     plans: new PlanService(models),
-    nodes: new NodeLookup(models),
+    nodes,
+    subscriptions,
+    usageRecorder,
+    usageQueries: new UsageQueryService(),
+    usageEvents,
+    inference: new InferenceService(deps.engine, new ServingModelCache(dataSource, files, 30_000), entitlements, new RateLimiter(), quotas, usageRecorder, {
+      maxTextsPerRequest: config.maxTextsPerRequest,
+      deadlineMs: 30_000,
+    }),
   };
 }
 

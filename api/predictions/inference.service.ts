@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { EngineError, EnginePool } from '../../inference';
+import { UserErrorCode } from '../../schema/common/user-error.type';
+import { Meter } from '../../schema/metering/meter.enum';
+import { RunInferenceInput } from '../../schema/predictions/predictions.inputs';
+import { RequestContext } from '../context';
+import { ApiError, ErrorCode } from '../common/errors';
+import { failure, Result, success } from '../common/result';
+import type { StoredAnswer, UsageLine, UsageSink } from '../metering/usage-recorder';
+import { subscriptionPeriodAt } from '../subscriptions/billing-period';
+import type { Entitlement, EntitlementCache } from '../subscriptions/entitlement.cache';
+import type { QuotaGuard, QuotaReservation } from '../subscriptions/quota-guard';
+import type { RateLimiter } from '../subscriptions/rate-limiter';
+import { ComputeMeter } from './compute-meter';
+import { fromStoredJson, InferenceAnswer, toStoredJson } from './inference-answer';
+import { prepareInputs, PreparedInputs } from './inference-inputs';
+import { shapeOutputs } from './inference-outputs';
+import { IdempotencyRegistry } from './idempotency.registry';
+import { requestFingerprint } from './request-fingerprint';
+import type { ServingModelCache, ServingVersion } from './serving-model.cache';
+
+export interface InferenceOptions {
+  maxTextsPerRequest: number;
+  /** How long a call may wait in the engine's queue. */
+  deadlineMs: number;
+}
+
+interface Call {
+  ctx: RequestContext;
+  input: RunInferenceInput;
+  serving: ServingVersion;
+  entitlement: Entitlement;
+  /** Fingerprint of the input, for calls with a requestId. */
+  hash: string | null;
+}
+
+const conflict = (requestId: string) => failure<InferenceAnswer>(UserErrorCode.IDEMPOTENCY_CONFLICT,
+  `requestId "${requestId}" was already used with a different input; use a new requestId for a new call`, ['input', 'requestId']);
+
+/**
+ * runInference: model version (cached) -> entitlement (cached) -> idempotency -> inputs ->
+ * rate limit and quota (in memory) -> EnginePool -> usage committed by the UsageRecorder ->
+ * answer. Error policy: refusals travel in errors[] with their codes (NOT_FOUND, FORBIDDEN,
+ * BAD_USER_INPUT, RATE_LIMITED, QUOTA_EXCEEDED, OVERLOADED, DEADLINE_EXCEEDED); the one
+ * userError is IDEMPOTENCY_CONFLICT. A refused or failed call records no usage.
+ */
+export class InferenceService {
+  private readonly idempotency = new IdempotencyRegistry(10_000);
+  private readonly compute = new ComputeMeter();
+
+  constructor(
+    private readonly engine: EnginePool,
+    private readonly models: ServingModelCache,
+    private readonly entitlements: EntitlementCache,
+    private readonly rateLimiter: RateLimiter,
+    private readonly quotas: QuotaGuard,
+    private readonly recorder: UsageSink,
+    private readonly options: InferenceOptions,
+  ) {}
+
+  async run(ctx: RequestContext, input: RunInferenceInput): Promise<Result<InferenceAnswer>> {
+    const serving = await this.models.resolveOrThrow(ctx, input.modelId, input.version);
+    const entitlement = await this.entitlementOrThrow(ctx, serving);
+    if (!input.requestId) return this.execute({ ctx, input, serving, entitlement, hash: null });
+    const organizationId = ctx.principal!.organizationId;
+    const hash = requestFingerprint(serving.model.id, input.version, input.texts, input.inputs);
+    const prior = this.idempotency.find(organizationId, input.requestId);
+    if (prior) {
+      if (prior.hash !== hash) return conflict(input.requestId);
+      const result = await prior.result;
+      return result.value ? success({ ...result.value, replayed: true }) : result;
+    }
+    const result = this.execute({ ctx, input, serving, entitlement, hash });
+    this.idempotency.track(organizationId, input.requestId, hash, result);
+    return result;
+  }
+
+  private async entitlementOrThrow(ctx: RequestContext, serving: ServingVersion): Promise<Entitlement> {
+    const entitlement = await this.entitlements.find(ctx.principal!.organizationId, serving.model.id, ctx.now());
+    if (!entitlement) {
+      throw new ApiError(ErrorCode.FORBIDDEN, `Your organisation has no active subscription to the model "${serving.model.slug}"; subscribe to one of its plans first`, {
+        modelId: serving.model.globalId,
+      });
+    }
+    return entitlement;
+  }
+
+  private async execute(call: Call): Promise<Result<InferenceAnswer>> {
+    const prepared = prepareInputs(call.serving, call.input.texts, call.input.inputs, this.options.maxTextsPerRequest);
+    let reservation: QuotaReservation;
+    try {
+      reservation = await this.admitOrThrow(call, prepared);
+    } catch (error) {
+      const stored = call.input.requestId ? await this.recorder.findStored(call.ctx.principal!.organizationId, call.input.requestId) : null;
+      if (stored) return this.storedAnswer(call, stored);
+      throw error;
+    }
+    let committed: UsageLine[] = [];
+    try {
+      const answer = await this.infer(call, prepared);
+      const outcome = await this.recorder.record({
+        organizationId: call.ctx.principal!.organizationId, subscriptionId: call.entitlement.subscription.id,
+        apiKeyId: call.ctx.principal!.apiKeyId, modelId: call.serving.model.id, modelVersionId: call.serving.version.id,
+        occurredAt: call.ctx.now(), idempotencyKey: call.input.requestId ?? `~${randomUUID()}`, usage: answer.usage,
+        stored: call.hash ? { requestHash: call.hash, response: toStoredJson(answer) } : undefined,
+      });
+      if (!outcome.recorded) return outcome.existing ? this.storedAnswer(call, outcome.existing) : conflict(call.input.requestId!);
+      committed = answer.usage;
+      return success(answer);
+    } finally {
+      this.quotas.settle(reservation, committed);
+    }
+  }
+
+  /** Rate limit (per subscription per minute), then monthly caps; throws RATE_LIMITED or QUOTA_EXCEEDED. */
+  private async admitOrThrow(call: Call, prepared: PreparedInputs): Promise<QuotaReservation> {
+    const { subscription, plan } = call.entitlement;
+    const now = call.ctx.now();
+    const perMinute = plan.limits.requestsPerMinute;
+    const refusal = perMinute ? this.rateLimiter.take(subscription.id, perMinute, now.getTime()) : null;
+    if (refusal) {
+      throw new ApiError(ErrorCode.RATE_LIMITED, `The plan "${plan.name}" allows ${perMinute} requests per minute; retry in ${refusal.retryAfterSeconds} s`, {
+        retryAfterSeconds: refusal.retryAfterSeconds, limit: perMinute,
+      });
+    }
+    const planned: UsageLine[] = [{ meter: Meter.REQUESTS, quantity: 1n }, { meter: Meter.INPUT_TOKENS, quantity: BigInt(prepared.inputTokens) }];
+    return this.quotas.admit(subscription.id, plan, subscriptionPeriodAt(subscription.startedAt, now), planned, now);
+  }
+
+  private async infer(call: Call, prepared: PreparedInputs): Promise<InferenceAnswer> {
+    const { serving } = call;
+    let result;
+    try {
+      result = await this.engine.infer(serving.ref, prepared.tensors, { deadline: Date.now() + this.options.deadlineMs, transferInputs: true });
+    } catch (error) {
+      throw engineFailure(error, serving);
+    }
+    const usage: UsageLine[] = [{ meter: Meter.REQUESTS, quantity: 1n }];
+    if (serving.tokenizer) usage.push({ meter: Meter.INPUT_TOKENS, quantity: BigInt(prepared.inputTokens) });
+    usage.push({ meter: Meter.COMPUTE_MS, quantity: this.compute.bill(call.entitlement.subscription.id, result.computeMs) });
+    return { ...shapeOutputs(serving, result.outputs), usage, modelVersionId: serving.version.id, modelVersion: serving.version, requestId: call.input.requestId ?? null, replayed: false };
+  }
+
+  private storedAnswer(call: Call, stored: StoredAnswer): Result<InferenceAnswer> {
+    if (stored.requestHash !== call.hash) return conflict(call.input.requestId!);
+    return success(fromStoredJson(stored.response));
+  }
+}
+
+/** Engine failures as API errors: the caller's fault, retryable overload, or internal. */
+function engineFailure(error: unknown, serving: ServingVersion): ApiError {
+  if (!EngineError.is(error)) return new ApiError(ErrorCode.INTERNAL, `Inference on ${serving.model.slug} failed`);
+  const message = error.message.replace(`model ${serving.version.id}`, `model ${serving.model.slug}`);
+  switch (error.code) {
+    case 'BAD_USER_INPUT': return new ApiError(ErrorCode.BAD_USER_INPUT, message, { field: 'input.inputs' });
+    case 'OVERLOADED':
+    case 'SHUTTING_DOWN': return new ApiError(ErrorCode.OVERLOADED, `${serving.model.slug} is overloaded; retry shortly (${message})`, { retryAfterSeconds: 1 });
+    case 'DEADLINE_EXCEEDED': return new ApiError(ErrorCode.DEADLINE_EXCEEDED, `${serving.model.slug} could not answer in time; retry (${message})`);
+    default: return new ApiError(ErrorCode.INTERNAL, `Inference on ${serving.model.slug} failed: ${message}`);
+  }
+}

@@ -1,0 +1,55 @@
+import { DataSource, Not } from 'typeorm';
+import { Plan } from '../../schema/catalogue/plan.entity';
+import { effectiveStatus, Subscription, SubscriptionStatus } from '../../schema/subscriptions/subscription.entity';
+
+/** What lets an organisation call a model: its live subscription and that subscription's plan. */
+export interface Entitlement {
+  subscription: Subscription;
+  plan: Plan;
+}
+
+interface Entry {
+  value: Promise<Entitlement | null>;
+  expiresAt: number;
+}
+
+/**
+ * The live subscription (and plan) of each (organisation, model), cached for `ttlMs` so that
+ * inference checks entitlement without a database round trip. Subscribing or canceling on this
+ * replica invalidates at once; NOTE: on other replicas a change takes effect within `ttlMs`.
+ */
+export class EntitlementCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The entitlement in force at `now`, or null (none, or canceled). Concurrent misses share one query. */
+  async find(organizationId: string, modelId: string, now: Date): Promise<Entitlement | null> {
+    const key = `${organizationId}|${modelId}`;
+    let entry = this.entries.get(key);
+    if (!entry || entry.expiresAt <= now.getTime()) {
+      entry = { value: this.load(organizationId, modelId), expiresAt: now.getTime() + this.ttlMs };
+      this.entries.set(key, entry);
+      entry.value.catch(() => this.entries.delete(key));
+    }
+    const entitlement = await entry.value;
+    if (!entitlement || effectiveStatus(entitlement.subscription, now) === SubscriptionStatus.CANCELED) return null;
+    return entitlement;
+  }
+
+  invalidate(organizationId: string, modelId: string): void {
+    this.entries.delete(`${organizationId}|${modelId}`);
+  }
+
+  private async load(organizationId: string, modelId: string): Promise<Entitlement | null> {
+    const subscription = await this.dataSource.getRepository(Subscription).findOne({
+      where: { organizationId, modelId, status: Not(SubscriptionStatus.CANCELED) },
+      relations: { plan: true },
+    });
+    if (!subscription?.plan) return null;
+    return { subscription, plan: subscription.plan };
+  }
+}
