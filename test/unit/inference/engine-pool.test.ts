@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { EnginePool } from '../../../inference/engine/engine.pool';
 import type { EngineMetricsListener } from '../../../inference/engine/engine.metrics';
 import type { EngineTensor, ModelRef } from '../../../inference/engine/engine.types';
@@ -140,7 +141,10 @@ describe('EnginePool (cpu, one worker)', () => {
     try {
       await limited.infer(small, { features: good() });
       const blocked = limited.injectFault('cpu', 0, { mode: 'block', ms: 300 });
-      const settled = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => limited.infer(small, { features: features(1, i) })));
+      const pending = Array.from({ length: 6 }, (_, i) => limited.infer(small, { features: features(1, i) }));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(limited.status()[0].queued).toBeGreaterThan(0);
+      const settled = await Promise.allSettled(pending);
       await blocked;
       const codes = settled.map((s) => (s.status === 'rejected' ? (s.reason as { code: string }).code : 'ok'));
       expect(codes.filter((c) => c === 'OVERLOADED').length).toBeGreaterThan(0);
@@ -183,6 +187,44 @@ describe('EnginePool (cpu, one worker)', () => {
     await pool.run(mlp.path, { features: good() });
     expect(first.outputs.scores.dims).toEqual([1, 3]);
     expect(lines.filter((l) => l.msg === 'model loaded' && l.model === mlp.path)).toHaveLength(1);
+  });
+});
+
+describe('EnginePool transfer, metrics and unload', () => {
+  it('copies inputs by default, transfers them with transferInputs, and reports prom-client metrics', async () => {
+    const registry = new Registry();
+    const pool = await EnginePool.start({ workersPerDevice: 1, registry, logger: pino({ level: 'silent' }) });
+    try {
+      const kept = features(2, 1);
+      await pool.infer(mlp, { features: kept });
+      expect(kept.data.length).toBe(12);
+      const moved = features(2, 1);
+      const result = await pool.infer(mlp, { features: moved }, { transferInputs: true });
+      expect(moved.data.length).toBe(0); // detached: the buffer went to the worker
+      expect(result.outputs.scores.dims).toEqual([2, 3]);
+      const text = await registry.metrics();
+      expect(text).toMatch(/engine_batch_size_count\{device="cpu",model="mlp-v1"\} 2/);
+      expect(text).toMatch(/engine_queue_seconds_count\{device="cpu",model="mlp-v1"\} 2/);
+      expect(text).toMatch(/engine_compute_seconds_sum\{device="cpu",model="mlp-v1"\} [0-9.e-]+/);
+      expect(text).toMatch(/engine_queue_length\{device="cpu",model="mlp-v1"\} 0/);
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it('unloads a model on request and reloads it on the next use', async () => {
+    const { logger, lines } = captureLogs();
+    const pool = await EnginePool.start({ workersPerDevice: 1, logger });
+    try {
+      await pool.infer(mlp, { features: features(1, 0) });
+      expect(await pool.unload(mlp.id)).toBe(true);
+      expect(pool.status()[0].loadedModels).toEqual([]);
+      expect(await pool.unload(mlp.id)).toBe(false);
+      await pool.infer(mlp, { features: features(1, 0) });
+      expect(lines.filter((l) => l.msg === 'model loaded')).toHaveLength(2);
+    } finally {
+      await pool.stop();
+    }
   });
 });
 
