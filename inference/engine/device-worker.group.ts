@@ -10,6 +10,7 @@ export interface DeviceWorkerGroupOptions {
   device: DeviceSpec;
   workers: number;
   intraOpThreads: number;
+  niceness: number;
   hangTimeoutMs: number;
   loadTimeoutMs: number;
   faultInjection: boolean;
@@ -54,8 +55,8 @@ export class DeviceWorkerGroup {
   }
 
   private async startHost(index: number): Promise<WorkerHost> {
-    const { device, intraOpThreads, faultInjection } = this.options;
-    const host = new WorkerHost(device, index, { device, intraOpThreads, faultInjection });
+    const { device, intraOpThreads, niceness, faultInjection } = this.options;
+    const host = new WorkerHost(device, index, { device, intraOpThreads, niceness, faultInjection });
     this.hosts[index] = host;
     const ready: WorkerReady = await host.start((reason) => this.replace(host, reason));
     this.executionProvider = ready.executionProvider;

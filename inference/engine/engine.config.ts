@@ -19,6 +19,11 @@ export interface EngineConfig {
   workersPerDevice?: number;
   /** ORT intra-op threads per worker (default: 1 on cuda; on cpu the cores shared out among the workers). */
   intraOpThreads?: number;
+  /**
+   * CPU priority of worker threads below the event loop's, as a Linux nice increment 0-19
+   * (default 5): under saturation the API thread keeps answering. 0 keeps equal priority.
+   */
+  workerNiceness?: number;
   /** Default max rows per batch (default 32); a ModelRef may override it. */
   maxBatchSize?: number;
   /** Default max queue delay in ms (default 2); a ModelRef may override it. */
@@ -56,6 +61,7 @@ export type ResolvedEngineConfig = Required<
 };
 
 const DEFAULTS = {
+  workerNiceness: 5,
   maxBatchSize: 32,
   maxQueueDelayMs: 2,
   maxQueueLength: 256,
@@ -106,6 +112,11 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return v;
 }
 
+function niceness(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 19) throw new Error(`workerNiceness must be a whole number 0-19, got ${value}`);
+  return value;
+}
+
 /** Applies defaults and checks every value; throws an Error naming the bad setting. */
 export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineConfig {
   let devices: DeviceSpec[];
@@ -120,6 +131,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
     devices,
     workersPerDevice: workers === undefined ? undefined : positiveInt('workersPerDevice', workers, 1),
     intraOpThreads: threads === undefined ? undefined : positiveInt('intraOpThreads', threads, 1),
+    workerNiceness: niceness(config.workerNiceness ?? DEFAULTS.workerNiceness),
     maxBatchSize: positiveInt('maxBatchSize', config.maxBatchSize, DEFAULTS.maxBatchSize),
     maxQueueDelayMs: positive('maxQueueDelayMs', config.maxQueueDelayMs, DEFAULTS.maxQueueDelayMs, true),
     maxQueueLength: positiveInt('maxQueueLength', config.maxQueueLength, DEFAULTS.maxQueueLength),
@@ -158,6 +170,7 @@ const ENV_NUMBERS: Array<[string, keyof EngineConfig, 'int' | 'number']> = [
   ['ENGINE_HANG_TIMEOUT_MS', 'hangTimeoutMs', 'number'],
   ['ENGINE_LOAD_TIMEOUT_MS', 'loadTimeoutMs', 'number'],
   ['ENGINE_MEMORY_FACTOR', 'memoryFactor', 'number'],
+  ['ENGINE_WORKER_NICENESS', 'workerNiceness', 'number'],
 ];
 
 function envNumber(env: Record<string, string | undefined>, key: string, kind: 'int' | 'number'): number | undefined {
@@ -173,7 +186,7 @@ function envNumber(env: Record<string, string | undefined>, key: string, kind: '
  * Reads the engine settings from the environment: `ENGINE_DEVICES` (default `cpu`),
  * `ENGINE_WORKERS_PER_DEVICE`, `ENGINE_INTRA_OP_THREADS`, `ENGINE_MAX_BATCH_SIZE`,
  * `ENGINE_MAX_QUEUE_DELAY_MS`, `ENGINE_MAX_QUEUE_LENGTH`, `ENGINE_DEVICE_MEMORY_MB`,
- * `ENGINE_MEMORY_FACTOR`, `ENGINE_HANG_TIMEOUT_MS`, `ENGINE_LOAD_TIMEOUT_MS`.
+ * `ENGINE_MEMORY_FACTOR`, `ENGINE_HANG_TIMEOUT_MS`, `ENGINE_LOAD_TIMEOUT_MS`, `ENGINE_WORKER_NICENESS`.
  * Throws an Error naming the variable for a malformed value.
  */
 export function engineConfigFromEnv(env: Record<string, string | undefined> = process.env): EngineConfig {

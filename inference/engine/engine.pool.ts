@@ -72,6 +72,7 @@ export class EnginePool {
       device,
       workers: workersFor(c, device),
       intraOpThreads: intraOpThreadsFor(c, device),
+      niceness: c.workerNiceness,
       hangTimeoutMs: c.hangTimeoutMs,
       loadTimeoutMs: c.loadTimeoutMs,
       faultInjection: c.faultInjection,

@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { env, InferenceSession } from 'onnxruntime-node';
@@ -24,6 +26,21 @@ const start = workerData as WorkerStartData;
 const port = parentPort!;
 const models = new Map<string, Promise<LoadedModel>>();
 let executionProvider: 'cuda' | 'cpu' = 'cpu';
+
+/**
+ * Lowers this thread's CPU priority (Linux nice, per thread; ORT's intra-op threads created
+ * later inherit it), so that under saturation the server's event loop wins the CPU over
+ * inference. Best effort: elsewhere, or without /proc, the priority stays as it is.
+ */
+function lowerPriority(niceness: number): void {
+  if (niceness <= 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, niceness);
+  } catch {
+    // not permitted or not available: run at the process's priority
+  }
+}
 
 function options(): InferenceSession.SessionOptions {
   return sessionOptions(executionProvider, start.device.ordinal, start.intraOpThreads);
@@ -165,6 +182,7 @@ async function handle(message: WorkerRequest): Promise<void> {
   }
 }
 
+lowerPriority(start.niceness);
 port.on('message', (message: WorkerRequest) => void handle(message));
 void probeExecutionProvider().then((ready) => {
   executionProvider = ready.executionProvider;

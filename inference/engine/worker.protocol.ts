@@ -6,6 +6,8 @@ import type { EngineTensor, ModelSignature } from './engine.types';
 export interface WorkerStartData {
   device: DeviceSpec;
   intraOpThreads: number;
+  /** Nice increment for the worker thread (0: none). */
+  niceness: number;
   /** TEST ONLY: obey `fault` messages. */
   faultInjection: boolean;
 }
