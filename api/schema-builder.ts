@@ -3,6 +3,7 @@ import { buildSchema } from 'type-graphql';
 import { AccountsResolver, ApiKeyFieldsResolver } from './accounts/accounts.resolver';
 import { CatalogueResolver } from './catalogue/catalogue.resolver';
 import { ModelFieldsResolver, PlanFieldsResolver } from './catalogue/catalogue-fields.resolver';
+import { EngineStatusResolver } from './predictions/engine-status.resolver';
 import { authChecker } from './common/auth-checker';
 import { NodeResolver } from './common/node.resolver';
 import { MeteringResolver, UsageBucketFieldsResolver, UsageEventFieldsResolver } from './metering/metering.resolver';
@@ -20,6 +21,7 @@ export const resolvers = [
   SubscriptionsResolver,
   SubscriptionFieldsResolver,
   PredictionsResolver,
+  EngineStatusResolver,
   MeteringResolver,
   UsageBucketFieldsResolver,
   UsageEventFieldsResolver,

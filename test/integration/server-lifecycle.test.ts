@@ -48,3 +48,27 @@ describe('server lifecycle: health, metrics, demo seed', () => {
     expect(version.preprocessing).toMatchObject({ kind: 'hashed-ngrams', ngramOrders: [1, 2] });
   });
 });
+
+describe('engine status on a machine without the CUDA provider', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { ENGINE_DEVICES: 'cuda:0' } });
+  });
+  afterAll(async () => t?.stop());
+
+  it('starts, serves cuda:0 on the CPU, and says so', async () => {
+    const res = await t.graphql(t.keys.admin, '{ engineStatus { devices { id kind requested executionProvider workers queued loadedModels } } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.engineStatus.devices).toEqual([
+      { id: 'cuda:0', kind: 'cuda', requested: 'cuda:0', executionProvider: 'cpu', workers: expect.any(Number), queued: 0, loadedModels: [] },
+    ]);
+    expect(res.data!.engineStatus.devices[0].workers).toBeGreaterThan(0);
+    const ready = await fetch(`${t.url}/health/ready`);
+    expect(ready.status).toBe(200);
+  });
+
+  it('keeps the engine view to the platform operator', async () => {
+    const res = await t.graphql(t.keys.partner, '{ engineStatus { devices { id } } }');
+    expect(res.errors![0].extensions!.code).toBe('FORBIDDEN');
+  });
+});
