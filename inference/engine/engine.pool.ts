@@ -121,7 +121,9 @@ export class EnginePool {
     this.assertRunning();
     this.accepted++;
     try {
-      const slot = await this.slotFor(refOf(model));
+      const ref = refOf(model);
+      let slot = await this.slotFor(ref);
+      while (slot.evicted) slot = await this.slotFor(ref); // evicted between load and here
       const checked = validateInputs(slot.ref.id, slot.signature!, inputs, isBatchable(slot.signature!));
       slot.active++;
       this.placement.touch(slot.ref.id);
