@@ -1,5 +1,8 @@
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { isEmbedded } from '../../migrations/data-source';
 import { Meter } from '../../schema/metering/meter.enum';
+import { timeOrderedUuid } from './time-ordered-id';
 
 /** One metered quantity of a call. */
 export interface UsageLine {
@@ -46,14 +49,24 @@ export interface UsageRecorderOptions {
   maxConcurrentFlushes: number;
 }
 
+/** Runs a statement and returns its rows; on PostgreSQL as a named (prepared once per connection) statement. */
+type RunSql = (name: string, text: string, values: unknown[]) => Promise<any[]>;
+
+function sqlRunner(dataSource: DataSource): RunSql {
+  if (isEmbedded(dataSource)) return (_name, text, values) => dataSource.query(text, values);
+  // NOTE: the hot statements skip TypeORM's query runner and are prepared once per pooled connection.
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  return async (name, text, values) => (await pool.query({ name, text, values })).rows;
+}
+
 interface Pending {
   call: MeteredCall;
   resolve: (outcome: RecordOutcome) => void;
   reject: (error: unknown) => void;
 }
 
-const EVENT_COLUMNS = 'organization_id, subscription_id, api_key_id, model_id, model_version_id, meter, quantity, occurred_at, idempotency_key';
-const EVENT_ROWS = 'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::bigint[], $8::timestamptz[], $9::text[])';
+const EVENT_COLUMNS = 'organization_id, subscription_id, api_key_id, model_id, model_version_id, meter, quantity, occurred_at, idempotency_key, id';
+const EVENT_ROWS = 'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::bigint[], $8::timestamptz[], $9::text[], $10::uuid[])';
 
 /** The bare statement: events only (also the benchmark's reference). */
 export const INSERT_EVENTS_SQL = `INSERT INTO usage_event (${EVENT_COLUMNS}) SELECT * FROM ${EVENT_ROWS} ON CONFLICT DO NOTHING`;
@@ -61,26 +74,32 @@ export const INSERT_EVENTS_SQL = `INSERT INTO usage_event (${EVENT_COLUMNS}) SEL
 /** Events and stored answers in one statement, so both commit or neither does. */
 const INSERT_EVENTS_AND_ANSWERS_SQL = `WITH events AS (${INSERT_EVENTS_SQL}),
   answers AS (INSERT INTO stored_response (organization_id, idempotency_key, request_hash, response)
-    SELECT * FROM unnest($10::uuid[], $11::text[], $12::text[], $13::jsonb[]) ON CONFLICT DO NOTHING
+    SELECT * FROM unnest($11::uuid[], $12::text[], $13::text[], $14::jsonb[]) ON CONFLICT DO NOTHING
     RETURNING organization_id, idempotency_key)
   SELECT organization_id, idempotency_key FROM answers`;
 
-/** Column arrays of the events of a batch, in unnest order. */
+/** Column arrays of the events of a batch, in unnest order (ids are time-ordered, see timeOrderedUuid). */
 export function eventColumns(calls: MeteredCall[]): unknown[][] {
-  const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+  const nowMs = Date.now();
   for (const c of calls) {
     const at = c.occurredAt.toISOString();
     for (const line of c.usage) {
       if (line.quantity <= 0n) continue;
       cols[0].push(c.organizationId); cols[1].push(c.subscriptionId); cols[2].push(c.apiKeyId);
       cols[3].push(c.modelId); cols[4].push(c.modelVersionId); cols[5].push(line.meter);
-      cols[6].push(line.quantity.toString()); cols[7].push(at); cols[8].push(c.idempotencyKey);
+      cols[6].push(line.quantity.toString()); cols[7].push(at); cols[8].push(c.idempotencyKey); cols[9].push(timeOrderedUuid(nowMs));
     }
   }
   return cols;
 }
 
 const keyOf = (organizationId: string, idempotencyKey: string) => `${organizationId}\u0000${idempotencyKey}`;
+
+/** An idempotency key for a call without a requestId: never repeats, cannot clash with a requestId ("~" is not allowed there). */
+export function generatedIdempotencyKey(): string {
+  return `~${timeOrderedUuid()}`;
+}
 
 /**
  * Writes usage events with group commit: calls queue up while a flush is in flight, and the
@@ -96,11 +115,14 @@ export class UsageRecorder implements UsageSink {
   private inFlight = 0;
   private scheduled = false;
   private readonly idle: Array<() => void> = [];
+  private readonly sql: RunSql;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly options: UsageRecorderOptions,
-  ) {}
+  ) {
+    this.sql = sqlRunner(dataSource);
+  }
 
   /** Queues a call's events; resolves after they committed (or an earlier call's had). */
   record(call: MeteredCall): Promise<RecordOutcome> {
@@ -144,8 +166,13 @@ export class UsageRecorder implements UsageSink {
     });
   }
 
+  /**
+   * NOTE: the first flush starts at once (lowest latency for a lone call); while it is in flight
+   * calls accumulate for the next one, and a further concurrent flush starts only for a full batch.
+   */
   private pump(): void {
-    while (this.inFlight < this.options.maxConcurrentFlushes && this.queue.length > 0) {
+    const mayStart = () => this.inFlight === 0 || (this.inFlight < this.options.maxConcurrentFlushes && this.queuedEvents >= this.options.maxBatchEvents);
+    while (this.queue.length > 0 && mayStart()) {
       const batch = this.takeBatch();
       this.inFlight++;
       void this.flush(batch).finally(() => {
@@ -172,7 +199,7 @@ export class UsageRecorder implements UsageSink {
       const calls = batch.map((p) => p.call);
       const withAnswers = calls.filter((c) => c.stored);
       if (withAnswers.length === 0) {
-        await this.dataSource.query(INSERT_EVENTS_SQL, eventColumns(calls));
+        await this.sql('usage_insert_events', INSERT_EVENTS_SQL, eventColumns(calls));
         batch.forEach((p) => p.resolve({ recorded: true }));
         return;
       }
@@ -196,8 +223,8 @@ export class UsageRecorder implements UsageSink {
       sorted.map((c) => c.organizationId), sorted.map((c) => c.idempotencyKey),
       sorted.map((c) => c.stored!.requestHash), sorted.map((c) => JSON.stringify(c.stored!.response)),
     ];
-    const rows: Array<{ organization_id: string; idempotency_key: string }> = await this.dataSource.query(
-      INSERT_EVENTS_AND_ANSWERS_SQL,
+    const rows: Array<{ organization_id: string; idempotency_key: string }> = await this.sql(
+      'usage_insert_events_answers', INSERT_EVENTS_AND_ANSWERS_SQL,
       [...eventColumns([...calls.filter((c) => !c.stored), ...sorted]), ...answers],
     );
     return new Set(rows.map((r) => keyOf(r.organization_id, r.idempotency_key)));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { EngineError, EnginePool } from '../../inference';
 import { UserErrorCode } from '../../schema/common/user-error.type';
 import { Meter } from '../../schema/metering/meter.enum';
@@ -6,7 +5,7 @@ import { RunInferenceInput } from '../../schema/predictions/predictions.inputs';
 import { RequestContext } from '../context';
 import { ApiError, ErrorCode } from '../common/errors';
 import { failure, Result, success } from '../common/result';
-import type { StoredAnswer, UsageLine, UsageSink } from '../metering/usage-recorder';
+import { generatedIdempotencyKey, StoredAnswer, UsageLine, UsageSink } from '../metering/usage-recorder';
 import { subscriptionPeriodAt } from '../subscriptions/billing-period';
 import type { Entitlement, EntitlementCache } from '../subscriptions/entitlement.cache';
 import type { QuotaGuard, QuotaReservation } from '../subscriptions/quota-guard';
@@ -101,7 +100,7 @@ export class InferenceService {
       const outcome = await this.recorder.record({
         organizationId: call.ctx.principal!.organizationId, subscriptionId: call.entitlement.subscription.id,
         apiKeyId: call.ctx.principal!.apiKeyId, modelId: call.serving.model.id, modelVersionId: call.serving.version.id,
-        occurredAt: call.ctx.now(), idempotencyKey: call.input.requestId ?? `~${randomUUID()}`, usage: answer.usage,
+        occurredAt: call.ctx.now(), idempotencyKey: call.input.requestId ?? generatedIdempotencyKey(), usage: answer.usage,
         stored: call.hash ? { requestHash: call.hash, response: toStoredJson(answer) } : undefined,
       });
       if (!outcome.recorded) return outcome.existing ? this.storedAnswer(call, outcome.existing) : conflict(call.input.requestId!);
@@ -124,7 +123,7 @@ export class InferenceService {
       });
     }
     const planned: UsageLine[] = [{ meter: Meter.REQUESTS, quantity: 1n }, { meter: Meter.INPUT_TOKENS, quantity: BigInt(prepared.inputTokens) }];
-    return this.quotas.admit(subscription.id, plan, subscriptionPeriodAt(subscription.startedAt, now), planned, now);
+    return this.quotas.admit(subscription, plan, subscriptionPeriodAt(subscription.startedAt, now), planned, now);
   }
 
   private async infer(call: Call, prepared: PreparedInputs): Promise<InferenceAnswer> {

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { Plan } from '../../schema/catalogue/plan.entity';
 import { Meter } from '../../schema/metering/meter.enum';
+import type { Subscription } from '../../schema/subscriptions/subscription.entity';
 import { ApiError, ErrorCode } from '../common/errors';
 import type { UsageLine } from '../metering/usage-recorder';
 import { BillingPeriod } from './billing-period';
@@ -35,11 +36,11 @@ export class QuotaGuard {
   ) {}
 
   /** Reserves `planned` on every capped meter, or throws QUOTA_EXCEEDED naming the meter. */
-  async admit(subscriptionId: string, plan: Plan, period: BillingPeriod, planned: UsageLine[], now: Date): Promise<QuotaReservation> {
+  async admit(subscription: Pick<Subscription, 'id' | 'organizationId'>, plan: Plan, period: BillingPeriod, planned: UsageLine[], now: Date): Promise<QuotaReservation> {
     const caps = plan.limits.monthlyCaps;
     if (caps.length === 0) return { counters: [] };
     const entries = await Promise.all(caps.map(async (cap) => {
-      const counter = await this.counter(subscriptionId, cap.meter, period, now);
+      const counter = await this.counter(subscription, cap.meter, period, now);
       const want = planned.filter((l) => l.meter === cap.meter).reduce((sum, l) => sum + l.quantity, 0n);
       return { counter, planned: want, meter: cap.meter, limit: BigInt(cap.quantity) };
     }));
@@ -69,21 +70,21 @@ export class QuotaGuard {
   }
 
   /** Committed, non-canceled usage of a subscription per meter within a period (one query). */
-  async usedInPeriod(db: EntityManager | DataSource, subscriptionId: string, period: BillingPeriod): Promise<Map<Meter, bigint>> {
+  async usedInPeriod(db: EntityManager | DataSource, subscription: Pick<Subscription, 'id' | 'organizationId'>, period: BillingPeriod): Promise<Map<Meter, bigint>> {
     const rows: Array<{ meter: Meter; used: string }> = await db.query(
       `SELECT meter, COALESCE(SUM(quantity), 0)::text AS used FROM usage_event
-       WHERE subscription_id = $1 AND occurred_at >= $2 AND occurred_at < $3 AND canceled_at IS NULL GROUP BY meter`,
-      [subscriptionId, period.start.toISOString(), period.end.toISOString()],
+       WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3 AND subscription_id = $4 AND canceled_at IS NULL GROUP BY meter`,
+      [subscription.organizationId, period.start.toISOString(), period.end.toISOString(), subscription.id],
     );
     return new Map(rows.map((r) => [r.meter, BigInt(r.used)]));
   }
 
-  private async counter(subscriptionId: string, meter: Meter, period: BillingPeriod, now: Date): Promise<Counter> {
-    const key = `${subscriptionId}|${meter}|${period.start.toISOString()}`;
+  private async counter(subscription: Pick<Subscription, 'id' | 'organizationId'>, meter: Meter, period: BillingPeriod, now: Date): Promise<Counter> {
+    const key = `${subscription.id}|${meter}|${period.start.toISOString()}`;
     let counter = this.counters.get(key);
     if (!counter || (now.getTime() - counter.seededAt > this.reseedMs && counter.reserved === 0n)) {
       const fresh: Counter = { used: 0n, reserved: counter?.reserved ?? 0n, seededAt: now.getTime(), seeded: Promise.resolve() };
-      fresh.seeded = this.usedInPeriod(this.dataSource, subscriptionId, period).then((used) => {
+      fresh.seeded = this.usedInPeriod(this.dataSource, subscription, period).then((used) => {
         fresh.used += used.get(meter) ?? 0n;
       });
       fresh.seeded.catch(() => this.counters.delete(key));

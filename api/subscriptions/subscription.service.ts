@@ -96,7 +96,7 @@ export class SubscriptionService {
     const caps = new Map(plan.limits.monthlyCaps.map((cap) => [cap.meter, BigInt(cap.quantity)]));
     const meters = Object.values(Meter).filter((m) => caps.has(m) || charges.some((c) => c.meter === m));
     const period = subscriptionPeriodAt(subscription.startedAt, ctx.now());
-    const used = await this.quotas.usedInPeriod(ctx.db, subscription.id, period);
+    const used = await this.quotas.usedInPeriod(ctx.db, subscription, period);
     return meters.map((meter) => {
       const limit = caps.get(meter) ?? null;
       const count = used.get(meter) ?? 0n;

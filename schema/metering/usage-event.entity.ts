@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintColumn } from '../common/column-transformers';
 import { toGlobalId } from '../common/global-id';
 import { Node } from '../common/node.interface';
@@ -7,24 +7,24 @@ import { BigIntScalar, DateTimeScalar } from '../common/scalars';
 import { Meter } from './meter.enum';
 
 /**
- * One billable quantity of one meter, written by the UsageRecorder. `(organizationId,
- * idempotencyKey, meter)` is unique, so a retried call is counted once. Corrections flag an
- * event (`canceledAt`), never delete it; aggregations skip canceled events.
+ * One billable quantity of one meter, written by the UsageRecorder. The primary key
+ * `(organizationId, idempotencyKey, meter)` makes a retried call count once. Corrections flag
+ * an event (`canceledAt`), never delete it; aggregations skip canceled events.
  *
- * NOTE: no foreign keys on purpose: usage is an append-only ledger written in bulk, and the
- * rows it names (keys, subscriptions, versions) are never deleted.
+ * NOTE: built for bulk appends: no foreign keys (an append-only ledger; the rows it names are
+ * never deleted), the idempotency key is the primary key (one index fewer), `id` is
+ * time-ordered (appended to its index), and only the two indexes usage queries need.
  */
 @ObjectType({ implements: Node, description: 'A metered quantity of one call (or other billable action).' })
 @Entity('usage_event')
-@Index('UQ_usage_event_idempotency', ['organizationId', 'idempotencyKey', 'meter'], { unique: true })
 @Index(['organizationId', 'occurredAt'])
 @Index(['modelId', 'occurredAt'])
-@Index(['subscriptionId', 'meter', 'occurredAt'])
 export class UsageEvent implements Node {
-  @PrimaryGeneratedColumn('uuid')
+  @Index({ unique: true })
+  @Column({ type: 'uuid', default: () => 'gen_random_uuid()' })
   id!: string;
 
-  @Column({ type: 'uuid' })
+  @PrimaryColumn({ type: 'uuid' })
   organizationId!: string;
 
   @Column({ type: 'uuid', nullable: true })
@@ -40,7 +40,7 @@ export class UsageEvent implements Node {
   modelVersionId!: string | null;
 
   @Field(() => Meter)
-  @Column({ type: 'text' })
+  @PrimaryColumn({ type: 'text' })
   meter!: Meter;
 
   @Field(() => BigIntScalar)
@@ -51,8 +51,8 @@ export class UsageEvent implements Node {
   @Column({ type: 'timestamptz', precision: 3 })
   occurredAt!: Date;
 
-  @Field({ description: 'The call\'s requestId, or one the server generated.' })
-  @Column({ type: 'text' })
+  @Field({ description: 'The call\'s requestId, or one the server generated (starting with "~").' })
+  @PrimaryColumn({ type: 'text' })
   idempotencyKey!: string;
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'Set when an operator canceled the event; it no longer counts.' })

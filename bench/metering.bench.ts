@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import { configFromEnv } from '../api/config';
+import { eventColumns, generatedIdempotencyKey, INSERT_EVENTS_SQL, MeteredCall, UsageRecorder } from '../api/metering/usage-recorder';
+import { DemoKeys, seedDemo } from '../api/seed/demo-seed';
+import { AppServer, startServer } from '../api/server';
+import { tokenize } from '../inference';
+import { createDataSource } from '../migrations/data-source';
+import { Meter } from '../schema/metering/meter.enum';
+import { percentile, type BenchRow, type BenchSuite } from './bench-suite';
+import { closedLoop, freshDatabase, GraphQLClient, publishBenchModels } from './metering-fixtures';
+
+// Metering suite, on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
+// fresh databases are created and dropped). Phases are interleaved over rounds; medians are reported.
+
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const INGEST_CALLS = 20_000; // x 3 meters = 60,000 events per round
+const INGEST_PRODUCERS = 1000;
+const BARE_BATCH = 1000;
+const CLIENTS = 32;
+const HEAVY_TEXTS = 8;
+
+const median = (values: number[]) => percentile(values, 50);
+const TEXTS = ['I love this product', 'terrible, broke after a day', 'works as expected, nothing special', 'great value and fast shipping',
+  'would not buy again', 'the battery lasts forever', 'customer service never answered', 'decent but overpriced'];
+
+function ingestCalls(): MeteredCall[] {
+  const orgs = Array.from({ length: 8 }, () => randomUUID());
+  const model = randomUUID();
+  return Array.from({ length: INGEST_CALLS }, (_, i) => ({
+    organizationId: orgs[i % orgs.length], subscriptionId: orgs[i % orgs.length], apiKeyId: orgs[i % orgs.length], modelId: model, modelVersionId: model,
+    occurredAt: new Date(), idempotencyKey: generatedIdempotencyKey(),
+    usage: [{ meter: Meter.REQUESTS, quantity: 1n }, { meter: Meter.INPUT_TOKENS, quantity: 17n }, { meter: Meter.COMPUTE_MS, quantity: 2n }],
+  }));
+}
+
+/** Bare limit: the same rows as 1,000-row `INSERT ... SELECT unnest ON CONFLICT DO NOTHING`, back to back. */
+async function bareInsert(db: DataSource, calls: MeteredCall[]): Promise<number> {
+  const perBatch = BARE_BATCH / 3;
+  const t0 = performance.now();
+  for (let i = 0; i < calls.length; i += perBatch) await db.query(INSERT_EVENTS_SQL, eventColumns(calls.slice(i, i + perBatch)));
+  return (calls.length * 3) / ((performance.now() - t0) / 1000);
+}
+
+/** The recorder as the API uses it: many concurrent calls, each awaiting its commit. */
+async function recorderInsert(db: DataSource, calls: MeteredCall[]): Promise<number> {
+  const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 2 });
+  let next = 0;
+  const t0 = performance.now();
+  const producer = async () => {
+    while (next < calls.length) await recorder.record(calls[next++]);
+  };
+  await Promise.all(Array.from({ length: INGEST_PRODUCERS }, producer));
+  await recorder.stop();
+  return (calls.length * 3) / ((performance.now() - t0) / 1000);
+}
+
+async function ingestPhase(rounds: number) {
+  const database = await freshDatabase(SERVER_URL, `bench_ingest_${process.pid}`);
+  const db = createDataSource({ databaseUrl: database.url, poolSize: 4 });
+  try {
+    await db.initialize();
+    await db.runMigrations({ transaction: 'each' });
+    const bare: number[] = [];
+    const recorder: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const calls = ingestCalls();
+      await db.query('TRUNCATE usage_event');
+      bare.push(await bareInsert(db, calls));
+      await db.query('TRUNCATE usage_event');
+      recorder.push(await recorderInsert(db, calls));
+      const [{ n }] = await db.query('SELECT count(*)::int AS n FROM usage_event');
+      if (n !== calls.length * 3) throw new Error(`recorder wrote ${n} events, expected ${calls.length * 3}`);
+    }
+    return { bare: median(bare), recorder: median(recorder), ratio: median(recorder.map((v, i) => v / bare[i])) };
+  } finally {
+    if (db.isInitialized) await db.destroy();
+    await database.drop();
+  }
+}
+
+interface Servers {
+  metered: AppServer;
+  unmetered: AppServer;
+  keys: DemoKeys;
+  ids: Awaited<ReturnType<typeof publishBenchModels>>;
+  cleanup(): Promise<void>;
+}
+
+async function startServers(): Promise<Servers> {
+  const database = await freshDatabase(SERVER_URL, `bench_e2e_${process.pid}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'metering-bench-'));
+  const config = configFromEnv({ LOG_LEVEL: 'error', PORT: '0', DATA_DIR: dataDir, DATABASE_URL: database.url, NODE_ENV: 'production' });
+  const metered = await startServer(config);
+  const keys = (await seedDemo(metered, dataDir))!;
+  const ids = await publishBenchModels(metered);
+  const unmetered = await startServer(config, { unmetered: true });
+  return {
+    metered, unmetered, keys, ids,
+    async cleanup() {
+      await metered.stop();
+      await unmetered.stop();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const RUN = 'mutation($input: RunInferenceInput!) { runInference(input: $input) { predictions { label score } usage { meter quantity } userErrors { code } } }';
+
+function inferBody(modelId: string, texts: string[], requestId?: string): string {
+  return JSON.stringify({ query: RUN, variables: { input: { modelId, texts, requestId } } });
+}
+
+async function checked(client: GraphQLClient, body: string): Promise<void> {
+  const res = await client.post(body);
+  if (res.errors || !res.data) throw new Error(`bench call failed: ${JSON.stringify(res.errors)}`);
+}
+
+async function subscribePartner(client: GraphQLClient, planId: string): Promise<void> {
+  await checked(client, JSON.stringify({ query: 'mutation($p: ID!) { subscribe(input: { planId: $p }) { userErrors { code message } } }', variables: { p: planId } }));
+}
+
+interface E2eRound {
+  metered: number;
+  unmetered: number;
+  meteredWithId: number;
+  unmeteredWithId: number;
+  trivial: number;
+  heavyGraphql: number;
+  heavyPool: number;
+}
+
+async function e2eRound(s: Servers, seconds: number, run: string): Promise<E2eRound> {
+  const metered = new GraphQLClient(s.metered.port, s.keys.partner);
+  const unmetered = new GraphQLClient(s.unmetered.port, s.keys.partner);
+  const heavyRef = await heavyModelRef(s);
+  const heavyInputs = tokenize(TEXTS.slice(0, HEAVY_TEXTS), heavyRef.spec);
+  try {
+    const small = (c: GraphQLClient) => (i: number) => checked(c, inferBody(s.ids.sentimentModelId, [TEXTS[i % TEXTS.length]]));
+    const smallWithId = (c: GraphQLClient) => (i: number) => checked(c, inferBody(s.ids.sentimentModelId, [TEXTS[i % TEXTS.length]], `${run}-${i}-${randomUUID()}`));
+    const r: E2eRound = {
+      metered: (await closedLoop(CLIENTS, seconds, small(metered))).rps,
+      unmetered: (await closedLoop(CLIENTS, seconds, small(unmetered))).rps,
+      meteredWithId: (await closedLoop(CLIENTS, seconds, smallWithId(metered))).rps,
+      unmeteredWithId: (await closedLoop(CLIENTS, seconds, smallWithId(unmetered))).rps,
+      trivial: (await closedLoop(CLIENTS, seconds, () => checked(metered, '{"query":"{ viewer { id } }"}'))).rps,
+      heavyPool: (await closedLoop(CLIENTS, seconds, () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(heavyInputs.inputs)))).rps,
+      heavyGraphql: (await closedLoop(CLIENTS, seconds, () => checked(metered, inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))))).rps,
+    };
+    return r;
+  } finally {
+    metered.close();
+    unmetered.close();
+  }
+}
+
+function cloneInputs(inputs: ReturnType<typeof tokenize>['inputs']) {
+  return { token_ids: { ...inputs.token_ids, data: inputs.token_ids.data.slice() }, token_weights: { ...inputs.token_weights, data: inputs.token_weights.data.slice() } };
+}
+
+async function heavyModelRef(s: Servers) {
+  const ctx = { principal: { apiKeyId: '', organizationId: '', organizationKind: 'PARTNER', roles: ['ADMIN'] }, now: () => new Date() } as never;
+  const serving = await (s.metered.services.inference as unknown as { models: { resolveOrThrow: Function } }).models.resolveOrThrow(ctx, s.ids.heavyModelId, null);
+  return { ref: serving.ref, spec: serving.tokenizer };
+}
+
+/** Added latency: one caller at a time, heavy model, GraphQL (metered) vs the pool alone. */
+async function latencyPhase(s: Servers, seconds: number) {
+  const client = new GraphQLClient(s.metered.port, s.keys.partner);
+  const heavyRef = await heavyModelRef(s);
+  const inputs = tokenize(TEXTS.slice(0, HEAVY_TEXTS), heavyRef.spec);
+  try {
+    const pool = await closedLoop(1, seconds, () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(inputs.inputs)));
+    const graphql = await closedLoop(1, seconds, () => checked(client, inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))));
+    return { poolP50: pool.p50, graphqlP50: graphql.p50 };
+  } finally {
+    client.close();
+  }
+}
+
+async function e2ePhase(seconds: number, rounds: number) {
+  const s = await startServers();
+  try {
+    const client = new GraphQLClient(s.metered.port, s.keys.partner);
+    await subscribePartner(client, s.ids.sentimentPlanId);
+    await subscribePartner(client, s.ids.heavyPlanId);
+    client.close();
+    await e2eRound(s, 1, 'warm');
+    const all: E2eRound[] = [];
+    const latencies: Array<{ poolP50: number; graphqlP50: number }> = [];
+    for (let r = 0; r < rounds; r++) {
+      all.push(await e2eRound(s, seconds, `r${r}`));
+      latencies.push(await latencyPhase(s, seconds));
+    }
+    const [{ n }] = await s.metered.dataSource.query(`SELECT count(*)::int AS n FROM usage_event WHERE meter = 'REQUESTS'`);
+    return { all, latencies, meteredEvents: n as number };
+  } finally {
+    await s.cleanup();
+  }
+}
+
+function parseArgs(args: string[]) {
+  const value = (flag: string, fallback: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback);
+  return { seconds: value('--seconds', 4), rounds: value('--rounds', 3), only: args.includes('--only') ? args[args.indexOf('--only') + 1] : 'all' };
+}
+
+async function run(args: string[]) {
+  const { seconds, rounds, only } = parseArgs(args);
+  const ingest = only === 'e2e' ? null : await ingestPhase(rounds);
+  const e2e = only === 'ingest' ? null : await e2ePhase(seconds, rounds);
+  const m = (pick: (r: E2eRound) => number) => (e2e ? median(e2e.all.map(pick)) : NaN);
+  const figures = {
+    ingest_events_per_s: ingest ? Math.round(ingest.recorder) : NaN,
+    bare_insert_events_per_s: ingest ? Math.round(ingest.bare) : NaN,
+    ingest_vs_limit: ingest?.ratio ?? NaN,
+    metered_vs_unmetered: m((r) => r.metered / r.unmetered),
+    metered_vs_unmetered_with_request_id: m((r) => r.meteredWithId / r.unmeteredWithId),
+    graphql_vs_pool: m((r) => r.heavyGraphql / r.heavyPool),
+    added_p50_ms: e2e ? median(e2e.latencies.map((l) => l.graphqlP50 - l.poolP50)) : NaN,
+    inference_vs_trivial_query: m((r) => r.metered / r.trivial),
+  };
+  const rows: BenchRow[] = [
+    { measure: 'ingest: UsageRecorder (group commit, 1000 producers)', value: figures.ingest_events_per_s, unit: 'events/s' },
+    { measure: `ingest: bare unnest INSERT, ${BARE_BATCH}-row batches`, value: figures.bare_insert_events_per_s, unit: 'events/s' },
+    { measure: 'runInference sentiment x1 text, metered', value: m((r) => r.metered), unit: 'req/s' },
+    { measure: 'runInference sentiment x1 text, unmetered', value: m((r) => r.unmetered), unit: 'req/s' },
+    { measure: '  same, each call with a fresh requestId, metered', value: m((r) => r.meteredWithId), unit: 'req/s' },
+    { measure: '  same, each call with a fresh requestId, unmetered', value: m((r) => r.unmeteredWithId), unit: 'req/s' },
+    { measure: '{ viewer { id } }', value: m((r) => r.trivial), unit: 'req/s' },
+    { measure: `heavy model x${HEAVY_TEXTS} texts, GraphQL (metered)`, value: m((r) => r.heavyGraphql), unit: 'req/s' },
+    { measure: `heavy model x${HEAVY_TEXTS} texts, EnginePool alone`, value: m((r) => r.heavyPool), unit: 'req/s' },
+    { measure: 'heavy p50, one caller: GraphQL', value: e2e ? median(e2e.latencies.map((l) => l.graphqlP50)) : NaN, unit: 'ms' },
+    { measure: 'heavy p50, one caller: pool', value: e2e ? median(e2e.latencies.map((l) => l.poolP50)) : NaN, unit: 'ms' },
+  ];
+  const round3 = (v: number) => Number(v.toFixed(3));
+  const targets = {
+    ingest_events_per_s_ge_40000: figures.ingest_events_per_s >= 40000,
+    ingest_vs_limit_ge_0_75: figures.ingest_vs_limit >= 0.75,
+    metered_vs_unmetered_ge_0_95: figures.metered_vs_unmetered >= 0.95,
+    graphql_vs_pool_ge_0_8: figures.graphql_vs_pool >= 0.8,
+    added_p50_ms_le_2: figures.added_p50_ms <= 2,
+    inference_vs_trivial_query_ge_0_5: figures.inference_vs_trivial_query >= 0.5,
+  };
+  return {
+    title: `Metering: PostgreSQL ${SERVER_URL.replace(/\/[^/]*$/, '')}, ${CLIENTS} clients in flight over keep-alive HTTP in this process, ${seconds}s per phase, ${rounds} interleaved rounds (medians)`,
+    rows,
+    notes: [`\nheadline calls carry no requestId; the requestId rows store each answer with its events (one statement). REQUESTS events written: ${e2e?.meteredEvents ?? 0}`],
+    result: { ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round3(v)])), targets },
+  };
+}
+
+/** The metering suite for `npm run bench -- metering`. */
+export const benchSuite: BenchSuite = {
+  name: 'metering',
+  description: 'UsageRecorder ingest vs a bare INSERT; runInference end to end with and without metering, vs the pool, vs a trivial query',
+  run,
+};
