@@ -1,4 +1,7 @@
-import type { TestServer } from './test-server';
+import type { TestServer as FullTestServer } from './test-server';
+
+/** What these helpers need of a server: its demo keys and a GraphQL client. */
+type TestServer = Pick<FullTestServer, 'graphql' | 'keys'>;
 
 /** A demo model as the partner sees it: global id, slug and plans by name. */
 export interface DemoModelRef {
@@ -54,4 +57,23 @@ export async function usageTotals(t: TestServer, key: string, filter: Record<str
   const totals: Record<string, number> = {};
   for (const b of res.data!.usage) totals[b.meter] = (totals[b.meter] ?? 0) + Number(b.quantity);
   return totals;
+}
+
+/** Creates a partner organisation as ADMIN and returns a PARTNER + FINANCE key of it. */
+export async function createPartner(t: TestServer, name: string): Promise<string> {
+  const org = await t.graphql(t.keys.admin, `mutation($name: String!) { createOrganization(input: { name: $name, kind: PARTNER }) { organization { id } userErrors { message } } }`, { name });
+  const organizationId = org.data!.createOrganization.organization.id;
+  const key = await t.graphql(t.keys.admin, `mutation($org: ID!) { createApiKey(input: { name: "test", roles: [PARTNER, FINANCE], organizationId: $org }) { key userErrors { message } } }`, { org: organizationId });
+  if (!key.data?.createApiKey.key) throw new Error(JSON.stringify(key));
+  return key.data.createApiKey.key;
+}
+
+/** Sum of every meter's committed usage of the caller's scope (0 when none). */
+export async function totalUnits(t: TestServer, key: string): Promise<number> {
+  return Object.values(await usageTotals(t, key)).reduce((a, b) => a + b, 0);
+}
+
+/** Runs inference and returns the GraphQL response. */
+export function runInference(t: TestServer, key: string, input: Record<string, unknown>) {
+  return t.graphql(key, RUN_INFERENCE, { input });
 }

@@ -1,0 +1,58 @@
+import { RestartableServer } from '../support/restartable-server';
+import { createPartner, demoModels, DemoModelRef, runInference, subscribe, usageTotals } from '../support/subscription-fixtures';
+
+const CALLS = 500;
+const REPEATED = 100;
+
+describe('usage metering: nothing lost, nothing counted twice', () => {
+  let t: RestartableServer;
+  let models: Record<string, DemoModelRef>;
+  const answers = new Map<string, unknown>();
+  beforeAll(async () => {
+    t = await RestartableServer.start({ ENGINE_MAX_QUEUE_LENGTH: '2048' });
+    models = await demoModels(t);
+    await subscribe(t, t.keys.partner, models['review-sentiment'].plans['Scale']);
+  });
+  afterAll(async () => t?.stop());
+
+  it(`meters ${CALLS} concurrent calls with ${REPEATED} repeated requestIds as exactly ${CALLS - REPEATED} REQUESTS`, async () => {
+    const ids = Array.from({ length: CALLS - REPEATED }, (_, i) => `batch-${i}`);
+    const sent = [...ids, ...ids.slice(0, REPEATED)];
+    const texts = (id: string) => [`review number ${id}: works well, would buy again`];
+    const results = await Promise.all(sent.map((requestId) => runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: texts(requestId), requestId })));
+    results.forEach((res) => expect(res.errors).toBeUndefined());
+    sent.forEach((requestId, i) => {
+      const answer = results[i].data!.runInference;
+      expect(answer.userErrors).toEqual([]);
+      if (!answers.has(requestId)) answers.set(requestId, answer.predictions);
+      else expect(answer.predictions).toEqual(answers.get(requestId));
+    });
+    expect(results.filter((r) => r.data!.runInference.replayed)).toHaveLength(REPEATED);
+    const totals = await usageTotals(t, t.keys.partner);
+    expect(totals.REQUESTS).toBe(CALLS - REPEATED);
+    const [{ n }] = await t.server.dataSource.query(`SELECT count(DISTINCT idempotency_key)::int AS n FROM usage_event WHERE meter = 'REQUESTS'`);
+    expect(n).toBe(CALLS - REPEATED);
+  });
+
+  it('keeps every event and stored answer across a server restart', async () => {
+    const before = await usageTotals(t, t.keys.partner);
+    await t.restart();
+    expect(await usageTotals(t, t.keys.partner)).toEqual(before);
+    const retry = await runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: ['review number batch-7: works well, would buy again'], requestId: 'batch-7' });
+    expect(retry.data!.runInference).toMatchObject({ replayed: true, predictions: answers.get('batch-7') });
+    expect(await usageTotals(t, t.keys.partner)).toEqual(before);
+  });
+
+  it('shows none of it to another organisation', async () => {
+    const other = await createPartner(t, 'Wide World Importers');
+    expect(await usageTotals(t, other)).toEqual({});
+    const events = await t.graphql(other, '{ usageEvents(first: 5) { totalCount nodes { id } } }');
+    expect(events.data!.usageEvents.totalCount).toBe(0);
+    const mine = await t.graphql(t.keys.partner, '{ usageEvents(first: 1) { totalCount nodes { id } } }');
+    expect(mine.data!.usageEvents.totalCount).toBeGreaterThanOrEqual(CALLS - REPEATED);
+    const peek = await t.graphql(other, 'query($id: ID!) { node(id: $id) { id } }', { id: mine.data!.usageEvents.nodes[0].id });
+    expect(peek.data!.node).toBeNull();
+    const retry = await runInference(t, other, { modelId: models['review-sentiment'].id, texts: ['x'], requestId: 'batch-7' });
+    expect(retry.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});
