@@ -94,6 +94,9 @@ export function eventColumns(calls: MeteredCall[]): unknown[][] {
   return cols;
 }
 
+/** Rows a call writes: its non-zero quantities. */
+const eventCount = (call: MeteredCall) => call.usage.reduce((n, line) => (line.quantity > 0n ? n + 1 : n), 0);
+
 const keyOf = (organizationId: string, idempotencyKey: string) => `${organizationId}\u0000${idempotencyKey}`;
 
 /** An idempotency key for a call without a requestId: never repeats, cannot clash with a requestId ("~" is not allowed there). */
@@ -128,7 +131,7 @@ export class UsageRecorder implements UsageSink {
   record(call: MeteredCall): Promise<RecordOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ call, resolve, reject });
-      this.queuedEvents += call.usage.length;
+      this.queuedEvents += eventCount(call);
       this.schedule();
     });
   }
@@ -186,8 +189,8 @@ export class UsageRecorder implements UsageSink {
   private takeBatch(): Pending[] {
     let events = 0;
     let n = 0;
-    while (n < this.queue.length && (n === 0 || events + this.queue[n].call.usage.length <= this.options.maxBatchEvents)) {
-      events += this.queue[n].call.usage.length;
+    while (n < this.queue.length && (n === 0 || events + eventCount(this.queue[n].call) <= this.options.maxBatchEvents)) {
+      events += eventCount(this.queue[n].call);
       n++;
     }
     this.queuedEvents -= events;

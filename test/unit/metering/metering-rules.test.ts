@@ -1,0 +1,78 @@
+import { ComputeMeter } from '../../../api/predictions/compute-meter';
+import { requestFingerprint } from '../../../api/predictions/request-fingerprint';
+import { timeOrderedUuid } from '../../../api/metering/time-ordered-id';
+import { calendarMonthOf, subscriptionPeriodAt } from '../../../api/subscriptions/billing-period';
+import { RateLimiter } from '../../../api/subscriptions/rate-limiter';
+import { parseGlobalId, toGlobalId } from '../../../schema/common/global-id';
+import { effectiveStatus, SubscriptionStatus } from '../../../schema/subscriptions/subscription.entity';
+
+describe('RateLimiter (token bucket per subscription)', () => {
+  it('allows a minute\'s allowance, then refuses with the seconds until one request fits', () => {
+    const limiter = new RateLimiter();
+    const t0 = 1_000_000;
+    expect([0, 1, 2].map(() => limiter.take('s', 3, t0))).toEqual([null, null, null]);
+    expect(limiter.take('s', 3, t0)).toEqual({ retryAfterSeconds: 20 });
+    expect(limiter.take('s', 3, t0 + 20_000)).toBeNull();
+    expect(limiter.take('other', 3, t0)).toBeNull();
+  });
+
+  it.each([[60, 1], [600, 1], [1, 60]])('at %i per minute an empty bucket asks to retry in %i s', (perMinute, seconds) => {
+    const limiter = new RateLimiter();
+    for (let i = 0; i < perMinute; i++) limiter.take('s', perMinute, 0);
+    expect(limiter.take('s', perMinute, 0)).toEqual({ retryAfterSeconds: seconds });
+  });
+});
+
+describe('ComputeMeter', () => {
+  it('bills whole milliseconds and carries fractions per subscription instead of losing them', () => {
+    const meter = new ComputeMeter();
+    const billed = Array.from({ length: 10 }, () => meter.bill('a', 0.25));
+    expect(billed.reduce((a, b) => a + b, 0n)).toBe(2n);
+    expect(meter.bill('b', 2.5)).toBe(2n);
+    expect(meter.bill('b', 0.5)).toBe(1n);
+    expect(meter.bill('c', Number.NaN)).toBe(0n);
+  });
+});
+
+describe('billing periods (calendar months, UTC)', () => {
+  it.each([
+    ['2026-11-28T14:00:00Z', '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z'],
+    ['2026-12-31T23:59:59Z', '2026-12-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'],
+    ['2027-02-01T00:00:00Z', '2027-02-01T00:00:00.000Z', '2027-03-01T00:00:00.000Z'],
+  ])('%s lies in [%s, %s)', (at, start, end) => {
+    const period = calendarMonthOf(new Date(at));
+    expect([period.start.toISOString(), period.end.toISOString()]).toEqual([start, end]);
+  });
+
+  it('starts a subscription\'s first period when it started', () => {
+    const started = new Date('2026-11-15T09:30:00Z');
+    expect(subscriptionPeriodAt(started, new Date('2026-11-20T00:00:00Z')).start).toEqual(started);
+    expect(subscriptionPeriodAt(started, new Date('2026-12-20T00:00:00Z')).start.toISOString()).toBe('2026-12-01T00:00:00.000Z');
+  });
+
+  it('treats a subscription canceled at period end as CANCELED once that end has passed', () => {
+    const sub = { status: SubscriptionStatus.ACTIVE, endsAt: new Date('2026-12-01T00:00:00Z') };
+    expect(effectiveStatus(sub, new Date('2026-11-30T23:59:59Z'))).toBe(SubscriptionStatus.ACTIVE);
+    expect(effectiveStatus(sub, new Date('2026-12-01T00:00:00Z'))).toBe(SubscriptionStatus.CANCELED);
+    expect(effectiveStatus({ status: SubscriptionStatus.PAST_DUE, endsAt: null }, new Date())).toBe(SubscriptionStatus.PAST_DUE);
+  });
+});
+
+describe('timeOrderedUuid', () => {
+  it('makes valid, unique UUIDs that sort in creation order', () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => timeOrderedUuid(1_790_000_000_000 + Math.floor(i / 500)));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    expect(parseGlobalId(toGlobalId('UsageEvent', ids[0]))).toEqual({ typeName: 'UsageEvent', rowId: ids[0] });
+  });
+});
+
+describe('requestFingerprint', () => {
+  it('ignores the order of object keys but not of texts', () => {
+    const a = requestFingerprint('m', null, null, { x: { type: 'float32', dims: [1], data: [1] } });
+    const b = requestFingerprint('m', null, null, { x: { data: [1], dims: [1], type: 'float32' } });
+    expect(a).toBe(b);
+    expect(requestFingerprint('m', null, ['a', 'b'], null)).not.toBe(requestFingerprint('m', null, ['b', 'a'], null));
+    expect(requestFingerprint('m', '1.0.0', ['a'], null)).not.toBe(requestFingerprint('m', null, ['a'], null));
+  });
+});
