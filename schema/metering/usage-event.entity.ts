@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn } from 'typeorm';
 import { bigintColumn } from '../common/column-transformers';
 import { toGlobalId } from '../common/global-id';
 import { Node } from '../common/node.interface';
@@ -20,8 +20,10 @@ import { Meter } from './meter.enum';
 @Index(['organizationId', 'occurredAt'])
 @Index(['modelId', 'occurredAt'])
 export class UsageEvent implements Node {
+  /** Unique; the recorder sets time-ordered ids, other writers get gen_random_uuid(). */
   @Index({ unique: true })
-  @Column({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  @Column({ type: 'uuid' })
+  @Generated('uuid')
   id!: string;
 
   @PrimaryColumn({ type: 'uuid' })

@@ -46,7 +46,7 @@ export class RestartableServer {
       headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
       body: JSON.stringify({ query, variables }),
     });
-    return { status: response.status, ...(await response.json()) };
+    return { status: response.status, ...((await response.json()) as object) };
   }
 
   async stop(): Promise<void> {
