@@ -11,7 +11,7 @@ import { PlanService } from './catalogue/plan.service';
 import { NodeLookup } from './common/node-lookup.service';
 import { AppConfig } from './config';
 import { Logger } from './logger';
-import { UnmeteredRecorder, UsageRecorder, UsageSink } from './metering/usage-recorder';
+import { defaultRecorderOptions, UnmeteredRecorder, UsageRecorder, UsageSink } from './metering/usage-recorder';
 import { UsageEventService } from './metering/usage-event.service';
 import { UsageQueryService } from './metering/usage-query.service';
 import { InferenceService } from './predictions/inference.service';
@@ -29,7 +29,7 @@ export interface ServiceHooks {
 
 function createRecorder(dataSource: DataSource, hooks: ServiceHooks): UsageSink {
   if (hooks.unmetered) return new UnmeteredRecorder();
-  return new UsageRecorder(dataSource, { maxBatchEvents: 1000, maxConcurrentFlushes: isEmbedded(dataSource) ? 1 : 2 });
+  return new UsageRecorder(dataSource, defaultRecorderOptions(isEmbedded(dataSource)));
 }
 
 /** Builds every domain service once per server; requests reach them through `ctx.services`. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { configFromEnv } from '../api/config';
-import { eventColumns, generatedIdempotencyKey, INSERT_EVENTS_SQL, MeteredCall, UsageRecorder } from '../api/metering/usage-recorder';
+import { defaultRecorderOptions, eventColumns, generatedIdempotencyKey, INSERT_EVENTS_SQL, MeteredCall, UsageRecorder } from '../api/metering/usage-recorder';
 import { DemoKeys, seedDemo } from '../api/seed/demo-seed';
 import { AppServer, startServer } from '../api/server';
 import { tokenize } from '../inference';
@@ -48,7 +48,7 @@ async function bareInsert(db: DataSource, calls: MeteredCall[]): Promise<number>
 
 /** The recorder as the API uses it: many concurrent calls, each awaiting its commit. */
 async function recorderInsert(db: DataSource, calls: MeteredCall[]): Promise<number> {
-  const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 2 });
+  const recorder = new UsageRecorder(db, defaultRecorderOptions(false));
   let next = 0;
   const t0 = performance.now();
   const producer = async () => {
@@ -169,17 +169,33 @@ async function heavyModelRef(s: Servers) {
   return { ref: serving.ref, spec: serving.tokenizer };
 }
 
-/** Added latency: one caller at a time, heavy model, GraphQL (metered) vs the pool alone. */
+/**
+ * Added latency: one caller, heavy model, alternating a GraphQL call (metered) and a pool call on
+ * the same texts, so both see the same machine; p50 of each.
+ */
 async function latencyPhase(s: Servers, seconds: number) {
   const client = new GraphQLClient(s.metered.port, s.keys.partner);
+  const unmeteredClient = new GraphQLClient(s.unmetered.port, s.keys.partner);
   const heavyRef = await heavyModelRef(s);
   const inputs = tokenize(TEXTS.slice(0, HEAVY_TEXTS), heavyRef.spec);
+  const body = inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS));
+  const timings: Record<'pool' | 'graphql' | 'unmetered', number[]> = { pool: [], graphql: [], unmetered: [] };
+  const timed = async (into: number[], call: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await call();
+    into.push(performance.now() - t0);
+  };
   try {
-    const pool = await closedLoop(1, seconds, () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(inputs.inputs)));
-    const graphql = await closedLoop(1, seconds, () => checked(client, inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))));
-    return { poolP50: pool.p50, graphqlP50: graphql.p50 };
+    const end = performance.now() + 3 * seconds * 1000;
+    while (performance.now() < end) {
+      await timed(timings.pool, () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(inputs.inputs)));
+      await timed(timings.graphql, () => checked(client, body));
+      await timed(timings.unmetered, () => checked(unmeteredClient, body));
+    }
+    return { poolP50: median(timings.pool), graphqlP50: median(timings.graphql), unmeteredP50: median(timings.unmetered) };
   } finally {
     client.close();
+    unmeteredClient.close();
   }
 }
 
@@ -192,7 +208,7 @@ async function e2ePhase(seconds: number, rounds: number) {
     client.close();
     await e2eRound(s, 1, 'warm');
     const all: E2eRound[] = [];
-    const latencies: Array<{ poolP50: number; graphqlP50: number }> = [];
+    const latencies: Array<{ poolP50: number; graphqlP50: number; unmeteredP50: number }> = [];
     for (let r = 0; r < rounds; r++) {
       all.push(await e2eRound(s, seconds, `r${r}`));
       latencies.push(await latencyPhase(s, seconds));
@@ -222,6 +238,7 @@ async function run(args: string[]) {
     metered_vs_unmetered_with_request_id: m((r) => r.meteredWithId / r.unmeteredWithId),
     graphql_vs_pool: m((r) => r.heavyGraphql / r.heavyPool),
     added_p50_ms: e2e ? median(e2e.latencies.map((l) => l.graphqlP50 - l.poolP50)) : NaN,
+    added_p50_ms_without_metering: e2e ? median(e2e.latencies.map((l) => l.unmeteredP50 - l.poolP50)) : NaN,
     inference_vs_trivial_query: m((r) => r.metered / r.trivial),
   };
   const rows: BenchRow[] = [
@@ -235,6 +252,7 @@ async function run(args: string[]) {
     { measure: `heavy model x${HEAVY_TEXTS} texts, GraphQL (metered)`, value: m((r) => r.heavyGraphql), unit: 'req/s' },
     { measure: `heavy model x${HEAVY_TEXTS} texts, EnginePool alone`, value: m((r) => r.heavyPool), unit: 'req/s' },
     { measure: 'heavy p50, one caller: GraphQL', value: e2e ? median(e2e.latencies.map((l) => l.graphqlP50)) : NaN, unit: 'ms' },
+    { measure: 'heavy p50, one caller: GraphQL without metering', value: e2e ? median(e2e.latencies.map((l) => l.unmeteredP50)) : NaN, unit: 'ms' },
     { measure: 'heavy p50, one caller: pool', value: e2e ? median(e2e.latencies.map((l) => l.poolP50)) : NaN, unit: 'ms' },
   ];
   const round3 = (v: number) => Number(v.toFixed(3));

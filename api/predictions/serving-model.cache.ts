@@ -17,8 +17,12 @@ export interface ServingVersion {
   tokenizer: TokenizerSpec | null;
 }
 
+type Loaded = { model: Model; versions: ModelVersion[] } | null;
+
 interface Entry {
-  value: Promise<{ model: Model; versions: ModelVersion[] } | null>;
+  value: Promise<Loaded>;
+  /** Set once loaded: an expired entry is served while the next one loads. */
+  loaded?: Loaded;
   expiresAt: number;
 }
 
@@ -28,9 +32,9 @@ function latestPublished(versions: ModelVersion[]): ModelVersion | undefined {
 }
 
 /**
- * Models and their serving versions, cached for `ttlMs`, so that inference resolves a model
- * without a database round trip. NOTE: a version published or deprecated meanwhile is seen
- * within `ttlMs`.
+ * Models and their serving versions, cached for `ttlMs` (served stale while reloading), so that
+ * inference resolves a model without a database round trip. NOTE: a version published or
+ * deprecated meanwhile is seen within about `ttlMs`.
  */
 export class ServingModelCache {
   private readonly entries = new Map<string, Entry>();
@@ -59,14 +63,15 @@ export class ServingModelCache {
     };
   }
 
-  private lookup(modelId: string, nowMs: number) {
+  private async lookup(modelId: string, nowMs: number): Promise<Loaded> {
     let entry = this.entries.get(modelId);
     if (!entry || entry.expiresAt <= nowMs) {
-      entry = { value: this.load(modelId), expiresAt: nowMs + this.ttlMs };
-      this.entries.set(modelId, entry);
-      entry.value.catch(() => this.entries.delete(modelId));
+      const fresh: Entry = { value: this.load(modelId), loaded: entry?.loaded, expiresAt: nowMs + this.ttlMs };
+      this.entries.set(modelId, fresh);
+      fresh.value.then((value) => (fresh.loaded = value), () => this.entries.get(modelId) === fresh && this.entries.delete(modelId));
+      entry = fresh;
     }
-    return entry.value;
+    return entry.loaded !== undefined ? entry.loaded : entry.value;
   }
 
   private async load(modelId: string) {

@@ -10,13 +10,16 @@ export interface Entitlement {
 
 interface Entry {
   value: Promise<Entitlement | null>;
+  /** Set once `value` has resolved, so an expired entry can be served while it reloads. */
+  loaded?: Entitlement | null;
   expiresAt: number;
 }
 
 /**
  * The live subscription (and plan) of each (organisation, model), cached for `ttlMs` so that
- * inference checks entitlement without a database round trip. Subscribing or canceling on this
- * replica invalidates at once; NOTE: on other replicas a change takes effect within `ttlMs`.
+ * inference checks entitlement without a database round trip; an expired entry is still used
+ * once it has loaded while a fresh one loads in the background. Subscribing or canceling on this
+ * replica invalidates at once; NOTE: on other replicas a change takes effect within about `ttlMs`.
  */
 export class EntitlementCache {
   private readonly entries = new Map<string, Entry>();
@@ -30,14 +33,18 @@ export class EntitlementCache {
   async find(organizationId: string, modelId: string, now: Date): Promise<Entitlement | null> {
     const key = `${organizationId}|${modelId}`;
     let entry = this.entries.get(key);
-    if (!entry || entry.expiresAt <= now.getTime()) {
-      entry = { value: this.load(organizationId, modelId), expiresAt: now.getTime() + this.ttlMs };
-      this.entries.set(key, entry);
-      entry.value.catch(() => this.entries.delete(key));
-    }
-    const entitlement = await entry.value;
+    if (!entry || entry.expiresAt <= now.getTime()) entry = this.refresh(key, organizationId, modelId, now, entry);
+    const entitlement = entry.loaded !== undefined ? entry.loaded : await entry.value;
     if (!entitlement || effectiveStatus(entitlement.subscription, now) === SubscriptionStatus.CANCELED) return null;
     return entitlement;
+  }
+
+  /** Starts a reload; until it lands, the previous value (if any) keeps being served. */
+  private refresh(key: string, organizationId: string, modelId: string, now: Date, previous?: Entry): Entry {
+    const entry: Entry = { value: this.load(organizationId, modelId), loaded: previous?.loaded, expiresAt: now.getTime() + this.ttlMs };
+    this.entries.set(key, entry);
+    entry.value.then((value) => (entry.loaded = value), () => this.entries.get(key) === entry && this.entries.delete(key));
+    return entry;
   }
 
   invalidate(organizationId: string, modelId: string): void {
