@@ -71,7 +71,7 @@ async function closedLoop(clients: number, seconds: number, call: (i: number) =>
   };
   await Promise.all(Array.from({ length: clients }, client));
   const elapsed = (performance.now() - t0) / 1000;
-  return { rps: latencies.length / elapsed, p95: percentile(latencies, 95) };
+  return { rps: latencies.length / elapsed, p95: percentile(latencies, 95), elapsed };
 }
 
 interface Round {
@@ -112,7 +112,7 @@ async function poolPhase(pool: EnginePool, model: ModelRef, inputs: Float32Array
   loop.disable();
   const meanBatch = stats.rows / Math.max(1, stats.batches);
   const batchMs = stats.computeMs / Math.max(1, stats.batches);
-  return { ...figures, meanBatch, batchMs, busy: stats.computeMs / (seconds * 1000 * workers), loopP99: loop.percentile(99) / 1e6 };
+  return { ...figures, meanBatch, batchMs, busy: stats.computeMs / (figures.elapsed * 1000 * workers), loopP99: loop.percentile(99) / 1e6 };
 }
 
 class BatchStats implements EngineMetricsListener {

@@ -59,13 +59,27 @@ async function probeExecutionProvider(): Promise<Extract<WorkerReply, { kind: 'r
   }
 }
 
+let lastRun: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs session calls one after another. ORT's node binding defers each run to a later
+ * tick, so a pipelined batch would otherwise start its clock while the previous one still
+ * computes; serialised, computeMs is the batch's own time and deadlines are checked when
+ * the batch's turn comes.
+ */
+function serially<T>(task: () => Promise<T>): Promise<T> {
+  const next = lastRun.then(task, task);
+  lastRun = next.catch(() => undefined);
+  return next;
+}
+
 async function loadModel(path: string): Promise<{ model: LoadedModel; reply: LoadReply }> {
   const t0 = performance.now();
   const session = await InferenceSession.create(path, options());
   const signature = signatureOf(session);
   const t1 = performance.now();
   try {
-    await session.run(toOrtFeeds(syntheticInputs(signature)));
+    await serially(() => session.run(toOrtFeeds(syntheticInputs(signature))));
   } catch (error) {
     await session.release().catch(() => undefined);
     throw new Error(`warm-up run failed: ${(error as Error).message}`);
@@ -119,19 +133,20 @@ async function handleRun(message: Extract<WorkerRequest, { kind: 'run' }>): Prom
   const loaded = models.get(message.modelId);
   if (!loaded) throw Object.assign(new Error(`model ${message.modelId} is not loaded on this worker`), { code: 'WORKER_FAILED' });
   const { session } = await loaded;
-  const { rows, deadlines } = message;
-  const now = Date.now();
-  const expired = rows.map((_, i) => i).filter((i) => deadlines[i] !== undefined && deadlines[i]! <= now);
-  if (expired.length === rows.length) return { outputs: {}, computeMs: 0, expired };
-  const live = rows.map((_, i) => i).filter((i) => !expired.includes(i));
-  const inputs = expired.length === 0 ? message.inputs : keepRows(message.inputs, rows, live);
-  const feeds = toOrtFeeds(inputs);
-  const t0 = performance.now();
-  const results = await session.run(feeds);
-  const computeMs = performance.now() - t0;
-  const outputs = fromOrtOutputs(results);
-  if (live.length > 1) checkSplittable(outputs, live.reduce((n, i) => n + rows[i], 0));
-  return { outputs, computeMs, expired };
+  return serially(async () => {
+    const { rows, deadlines } = message;
+    const now = Date.now();
+    const expired = rows.map((_, i) => i).filter((i) => deadlines[i] !== undefined && deadlines[i]! <= now);
+    if (expired.length === rows.length) return { outputs: {}, computeMs: 0, expired };
+    const live = rows.map((_, i) => i).filter((i) => !expired.includes(i));
+    const feeds = toOrtFeeds(expired.length === 0 ? message.inputs : keepRows(message.inputs, rows, live));
+    const t0 = performance.now();
+    const results = await session.run(feeds);
+    const computeMs = performance.now() - t0;
+    const outputs = fromOrtOutputs(results);
+    if (live.length > 1) checkSplittable(outputs, live.reduce((n, i) => n + rows[i], 0));
+    return { outputs, computeMs, expired };
+  });
 }
 
 async function handleUnload(modelId: string): Promise<boolean> {
