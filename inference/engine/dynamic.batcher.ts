@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { EngineError } from './engine.error';
 import type { EngineMetricsListener } from './engine.metrics';
 import type { EngineTensor } from './engine.types';
-import { concatRows, splitRows, toTransferable } from './tensor.codec';
+import { concatRows, inThisRealm, splitRows, toTransferable } from './tensor.codec';
 import type { WorkerHost } from './worker.host';
 import type { BatchJob, RunReply } from './worker.protocol';
 
@@ -188,7 +188,7 @@ export class DynamicBatcher {
 
   /** Splits the batch's outputs back per request (copies, so each answer owns its buffers). */
   private split(outputs: Record<string, EngineTensor>, ran: Pending[]): Array<Record<string, EngineTensor>> {
-    if (ran.length === 1) return [outputs];
+    if (ran.length === 1) return [Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, inThisRealm(t)]))];
     const parts = ran.map(() => ({}) as Record<string, EngineTensor>);
     const rows = ran.map((p) => p.rows);
     for (const [name, tensor] of Object.entries(outputs)) splitRows(tensor, rows).forEach((t, i) => (parts[i][name] = t));

@@ -73,10 +73,22 @@ export function splitRows(tensor: EngineTensor, rows: number[]): EngineTensor[] 
   let start = 0;
   return rows.map((count) => {
     const end = start + count * rowSize;
-    const data = tensor.data.slice(start, end) as TensorData;
+    const part = tensor.data.slice(start, end) as TensorData;
     start = end;
-    return { type: tensor.type, dims: [count, ...tensor.dims.slice(1)], data };
+    return inThisRealm({ type: tensor.type, dims: [count, ...tensor.dims.slice(1)], data: part });
   });
+}
+
+/**
+ * The tensor with data of this realm's typed-array class. Arrays rebuilt from a worker
+ * message belong to Node's main realm, which differs from jest's sandbox: there `instanceof
+ * Float32Array` would fail, so they are copied once. Elsewhere this returns the tensor as is.
+ */
+export function inThisRealm(tensor: EngineTensor): EngineTensor {
+  if (tensor.type === 'string' || Array.isArray(tensor.data)) return tensor;
+  const Ctor = CTORS[tensor.type] as unknown as { new (source: ArrayLike<number | bigint>): NumericArray };
+  if (tensor.data instanceof (Ctor as unknown as typeof Float32Array)) return tensor;
+  return { ...tensor, data: new Ctor(tensor.data as ArrayLike<number>) };
 }
 
 /** True when the typed array is the sole view of a whole, transferable ArrayBuffer. */

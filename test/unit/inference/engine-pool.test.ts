@@ -91,6 +91,8 @@ describe('EnginePool (cpu, one worker)', () => {
     for (let i = 0; i < inputs.length; i++) {
       const alone = await pool.run(mlp, { features: inputs[i] });
       const [a, b] = [batched[i].outputs.scores, alone.outputs.scores];
+      expect(a.data).toBeInstanceOf(Float32Array); // a typed array of the caller's realm (jest's sandbox too)
+      expect(b.data).toBeInstanceOf(Float32Array);
       expect(a.dims).toEqual([inputs[i].dims[0], 3]);
       expect(b.dims).toEqual(a.dims);
       for (let k = 0; k < a.data.length; k++) expect(Math.abs((a.data[k] as number) - (b.data[k] as number))).toBeLessThan(1e-5);
