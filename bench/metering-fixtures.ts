@@ -35,13 +35,13 @@ export async function freshDatabase(serverUrl: string, name: string): Promise<{ 
 
 /**
  * A text classifier whose compute dominates a call: hashed n-grams -> 256-d mean-pooled
- * embedding -> 2048 ReLU -> 20 x (one shared 2048x2048 layer, ReLU) -> 3 classes
- * (about 85 M multiply-adds per text, a 20 MB file).
+ * embedding -> 2048 ReLU -> 40 x (one shared 2048x2048 layer, ReLU) -> 3 classes
+ * (about 170 M multiply-adds per text, a 20 MB file).
  */
 export function buildHeavyTextClassifier(): { onnx: Uint8Array; spec: TokenizerSpec; labels: string[] } {
   const spec = defaultTokenizerSpec({ buckets: 2048 });
   const labels = ['negative', 'neutral', 'positive'];
-  const [dim, hidden, depth] = [256, 2048, 20];
+  const [dim, hidden, depth] = [256, 2048, 40];
   const random = new SeededRandom(7);
   const g = new OnnxGraphBuilder('heavy_text_classifier');
   g.input('token_ids', 'int64', ['batch', spec.sequenceLength]);
