@@ -210,6 +210,29 @@ async function latencyPhase(s: Servers, seconds: number) {
   }
 }
 
+/** A durable one-row commit, and a SELECT 1, after the connection idled 30 ms (as it does during an inference). */
+async function commitAfterIdle(s: Servers): Promise<{ selectMs: number; commitMs: number }> {
+  const runner = s.metered.dataSource.createQueryRunner();
+  const select: number[] = [];
+  const commit: number[] = [];
+  const idleThen = async (into: number[], sql: string) => {
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const t0 = performance.now();
+    await runner.query(sql);
+    into.push(performance.now() - t0);
+  };
+  try {
+    await runner.query('CREATE TABLE IF NOT EXISTS bench_commit_probe (x int)');
+    for (let i = 0; i < 40; i++) {
+      await idleThen(select, 'SELECT 1');
+      await idleThen(commit, 'INSERT INTO bench_commit_probe VALUES (1)');
+    }
+    return { selectMs: median(select), commitMs: median(commit) };
+  } finally {
+    await runner.release();
+  }
+}
+
 async function e2ePhase(seconds: number, rounds: number) {
   const s = await startServers();
   try {
@@ -225,7 +248,7 @@ async function e2ePhase(seconds: number, rounds: number) {
       latencies.push(await latencyPhase(s, seconds));
     }
     const [{ n }] = await s.metered.dataSource.query(`SELECT count(*)::int AS n FROM usage_event WHERE meter = 'REQUESTS'`);
-    return { all, latencies, meteredEvents: n as number };
+    return { all, latencies, meteredEvents: n as number, idle: await commitAfterIdle(s) };
   } finally {
     await s.cleanup();
   }
@@ -266,6 +289,8 @@ async function run(args: string[]) {
     { measure: 'heavy p50, one caller: GraphQL', value: e2e ? median(e2e.latencies.map((l) => l.graphqlP50)) : NaN, unit: 'ms' },
     { measure: 'heavy p50, one caller: GraphQL without metering', value: e2e ? median(e2e.latencies.map((l) => l.unmeteredP50)) : NaN, unit: 'ms' },
     { measure: 'heavy p50, one caller: pool', value: e2e ? median(e2e.latencies.map((l) => l.poolP50)) : NaN, unit: 'ms' },
+    { measure: 'PostgreSQL after 30 ms idle: SELECT 1', value: e2e?.idle.selectMs ?? NaN, unit: 'ms' },
+    { measure: 'PostgreSQL after 30 ms idle: one-row durable commit', value: e2e?.idle.commitMs ?? NaN, unit: 'ms' },
   ];
   const round3 = (v: number) => Number(v.toFixed(3));
   const targets = {
@@ -279,7 +304,11 @@ async function run(args: string[]) {
   return {
     title: `Metering: PostgreSQL ${SERVER_URL.replace(/\/[^/]*$/, '')}, ${CLIENTS} clients in flight over keep-alive HTTP in this process, ${seconds}s per phase, ${rounds} interleaved rounds (medians)`,
     rows,
-    notes: [`\nheadline calls carry no requestId; the requestId rows store each answer with its events (one statement). REQUESTS events written: ${e2e?.meteredEvents ?? 0}`],
+    notes: [
+      `\nheadline calls carry no requestId; the requestId rows store each answer with its events (one statement). REQUESTS events written: ${e2e?.meteredEvents ?? 0}`,
+      'ratios are medians of per-round ratios of paired, alternating slices; the API, its engine workers, PostgreSQL and the load generator share this machine\'s cores.',
+      'added_p50_ms: one caller, alternating pool / GraphQL / GraphQL-without-metering calls; a metered call waits for one durable commit, see the idle-commit rows.',
+    ],
     result: { ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round3(v)])), targets },
   };
 }
