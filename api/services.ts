@@ -42,6 +42,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const usageRecorder = createRecorder(dataSource, deps.hooks ?? {});
   const subscriptions = new SubscriptionService(models, entitlements, quotas);
   const usageEvents = new UsageEventService(quotas);
+  const servingModels = new ServingModelCache(dataSource, files, 30_000);
   const nodes = new NodeLookup(models);
   nodes.register('Subscription', (ctx, id) => subscriptions.findOwned(ctx, toGlobalId('Subscription', id)));
   nodes.register('UsageEvent', (ctx, id) => usageEvents.findVisible(ctx, id));
@@ -62,7 +63,8 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     usageRecorder,
     usageQueries: new UsageQueryService(),
     usageEvents,
-    inference: new InferenceService(deps.engine, new ServingModelCache(dataSource, files, 30_000), entitlements, new RateLimiter(), quotas, usageRecorder, {
+    servingModels,
+    inference: new InferenceService(deps.engine, servingModels, entitlements, new RateLimiter(), quotas, usageRecorder, {
       maxTextsPerRequest: config.maxTextsPerRequest,
       deadlineMs: 30_000,
     }),

@@ -176,8 +176,8 @@ function cloneInputs(inputs: ReturnType<typeof tokenize>['inputs']) {
 
 async function heavyModelRef(s: Servers) {
   const ctx = { principal: { apiKeyId: '', organizationId: '', organizationKind: 'PARTNER', roles: ['ADMIN'] }, now: () => new Date() } as never;
-  const serving = await (s.metered.services.inference as unknown as { models: { resolveOrThrow: Function } }).models.resolveOrThrow(ctx, s.ids.heavyModelId, null);
-  return { ref: serving.ref, spec: serving.tokenizer };
+  const serving = await s.metered.services.servingModels.resolveOrThrow(ctx, s.ids.heavyModelId, null);
+  return { ref: serving.ref, spec: serving.tokenizer! };
 }
 
 /**

@@ -5,19 +5,12 @@ import { UserErrorCode } from '../../schema/common/user-error.type';
 import { CancelUsageEventInput, UsageEventFilter } from '../../schema/metering/metering.inputs';
 import { UsageEvent } from '../../schema/metering/usage-event.entity';
 import { RequestContext } from '../context';
-import { badUserInput } from '../common/errors';
 import { paginate } from '../common/pagination';
 import { failure, Result, success } from '../common/result';
 import { calendarMonthOf } from '../subscriptions/billing-period';
 import type { QuotaGuard } from '../subscriptions/quota-guard';
-import { inScope, usageScope } from './usage-scope';
+import { filterIdOrThrow, inScope, usageScope } from './usage-scope';
 
-function idOrThrow(globalId: string | null | undefined, typeName: string, field: string): string | null {
-  if (!globalId) return null;
-  const id = rowIdOf(globalId, typeName);
-  if (!id) throw badUserInput(`${field} is not a ${typeName} id: ${globalId}`, { field });
-  return id;
-}
 
 /** Single usage events: list them (to find one), and cancel one (ADMIN corrections). */
 export class UsageEventService {
@@ -34,9 +27,9 @@ export class UsageEventService {
     }
     if (filter?.from) query.andWhere('event.occurredAt >= :from', { from: filter.from });
     if (filter?.to) query.andWhere('event.occurredAt < :to', { to: filter.to });
-    const modelId = idOrThrow(filter?.modelId, 'Model', 'filter.modelId');
+    const modelId = filterIdOrThrow(filter?.modelId, 'Model', 'filter.modelId');
     if (modelId) query.andWhere('event.modelId = :modelId', { modelId });
-    const subscriptionId = idOrThrow(filter?.subscriptionId, 'Subscription', 'filter.subscriptionId');
+    const subscriptionId = filterIdOrThrow(filter?.subscriptionId, 'Subscription', 'filter.subscriptionId');
     if (subscriptionId) query.andWhere('event.subscriptionId = :subscriptionId', { subscriptionId });
     if (filter?.meter) query.andWhere('event.meter = :meter', { meter: filter.meter });
     if (filter?.idempotencyKey) query.andWhere('event.idempotencyKey = :key', { key: filter.idempotencyKey });

@@ -1,10 +1,9 @@
-import { rowIdOf } from '../../schema/common/global-id';
 import { UsageBucketSize, UsageFilter, UsageGroupBy } from '../../schema/metering/metering.inputs';
 import { UsageBucket } from '../../schema/metering/metering.payloads';
 import { Meter } from '../../schema/metering/meter.enum';
 import { RequestContext } from '../context';
 import { badUserInput } from '../common/errors';
-import { scopeCondition, usageScope } from './usage-scope';
+import { filterIdOrThrow, scopeCondition, usageScope } from './usage-scope';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -26,12 +25,6 @@ interface BucketRow {
   subscription_id?: string | null;
 }
 
-function idOrThrow(globalId: string | null | undefined, typeName: string, field: string): string | null {
-  if (!globalId) return null;
-  const id = rowIdOf(globalId, typeName);
-  if (!id) throw badUserInput(`${field} is not a ${typeName} id: ${globalId}`, { field });
-  return id;
-}
 
 function checkWindow(filter: UsageFilter, bucket: UsageBucketSize): void {
   if (!(filter.from < filter.to)) throw badUserInput('filter.from must be before filter.to', { field: 'filter.from' });
@@ -54,8 +47,8 @@ export class UsageQueryService {
       params.push(value);
       where.push(`e.${column} = $${params.length}`);
     };
-    narrow('model_id', idOrThrow(filter.modelId, 'Model', 'filter.modelId'));
-    narrow('subscription_id', idOrThrow(filter.subscriptionId, 'Subscription', 'filter.subscriptionId'));
+    narrow('model_id', filterIdOrThrow(filter.modelId, 'Model', 'filter.modelId'));
+    narrow('subscription_id', filterIdOrThrow(filter.subscriptionId, 'Subscription', 'filter.subscriptionId'));
     narrow('meter', filter.meter);
     where.push(scopeCondition(await usageScope(ctx, ctx.db), 'e', params));
     const columns = [...new Set(groupBy)].flatMap((g) => (GROUP_COLUMNS[g] ? [`e.${GROUP_COLUMNS[g]}`] : []));

@@ -1,6 +1,8 @@
 import { EntityManager } from 'typeorm';
 import { Role } from '../../schema/accounts/role.enum';
+import { rowIdOf } from '../../schema/common/global-id';
 import { hasRole, isAdmin, RequestContext } from '../context';
+import { badUserInput } from '../common/errors';
 
 /** Whose usage a caller may read: everything, or an organisation's own plus (vendors) its models'. */
 export type UsageScope =
@@ -32,4 +34,12 @@ export function scopeCondition(scope: UsageScope, alias: string, params: unknown
 /** True when an event (or bucket row) is within the scope. */
 export function inScope(scope: UsageScope, row: { organizationId: string; modelId: string }): boolean {
   return scope.all || row.organizationId === scope.organizationId || scope.modelIds.includes(row.modelId);
+}
+
+/** The row id of an optional filter id, or BAD_USER_INPUT naming the field when it is not one of `typeName`. */
+export function filterIdOrThrow(globalId: string | null | undefined, typeName: string, field: string): string | null {
+  if (!globalId) return null;
+  const id = rowIdOf(globalId, typeName);
+  if (!id) throw badUserInput(`${field} is not a ${typeName} id: ${globalId}`, { field });
+  return id;
 }

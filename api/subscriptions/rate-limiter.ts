@@ -37,11 +37,6 @@ export class RateLimiter {
     return { retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000)) };
   }
 
-  /** Forgets a key (a canceled subscription). */
-  forget(key: string): void {
-    this.buckets.delete(key);
-  }
-
   /** Drops buckets that have refilled completely (idle for over a minute). */
   private sweep(nowMs: number): void {
     if (nowMs - this.lastSweep < 60_000) return;
