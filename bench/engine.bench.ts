@@ -9,7 +9,7 @@ import { EnginePool } from '../inference/engine/engine.pool';
 import type { EngineMetricsListener } from '../inference/engine/engine.metrics';
 import type { EngineTensor, ModelRef } from '../inference/engine/engine.types';
 import { buildTabularMlp } from '../inference/model-kit/tabular-mlp';
-import { percentile, type BenchRow, type BenchSuite } from './bench-suite';
+import { closedLoop, percentile, type BenchRow, type BenchSuite } from './bench-suite';
 
 // Engine suite: an MLP 1024 -> 4096 -> 1024 (float32, dynamic batch), 32 requests in flight.
 // raw = session.run at batch 1 on the main thread, one at a time; limit = session.run at the
@@ -56,23 +56,6 @@ function rows(data: Float32Array, count: number): EngineTensor {
   return { type: 'float32', dims: [count, IN], data };
 }
 
-/** `clients` concurrent callers, each issuing its next call when the previous answers. */
-async function closedLoop(clients: number, seconds: number, call: (i: number) => Promise<unknown>) {
-  const latencies: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  let next = 0;
-  const t0 = performance.now();
-  const client = async () => {
-    while (performance.now() < end) {
-      const started = performance.now();
-      await call(next++);
-      latencies.push(performance.now() - started);
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, client));
-  const elapsed = (performance.now() - t0) / 1000;
-  return { rps: latencies.length / elapsed, p95: percentile(latencies, 95), elapsed };
-}
 
 interface Round {
   raw: { rps: number; p95: number };

@@ -1,7 +1,5 @@
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { Client } from 'pg';
 import { defaultTokenizerSpec, OnnxGraphBuilder, SeededRandom, TokenizerSpec } from '../inference';
 import { Role } from '../schema/accounts/role.enum';
 import { Organization } from '../schema/accounts/organization.entity';
@@ -11,27 +9,6 @@ import { Meter } from '../schema/metering/meter.enum';
 import { RequestContext } from '../api/context';
 import { createLoaders } from '../api/loaders';
 import type { AppServer } from '../api/server';
-import { percentile } from './bench-suite';
-
-/** A fresh database on the benchmark's PostgreSQL server; dropped by `drop()`. */
-export async function freshDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /**
  * A text classifier whose compute dominates a call: hashed n-grams -> 256-d mean-pooled
@@ -121,19 +98,3 @@ export class GraphQLClient {
   }
 }
 
-/** `clients` concurrent callers for `seconds`, each calling again when answered. */
-export async function closedLoop(clients: number, seconds: number, call: (i: number) => Promise<unknown>) {
-  const latencies: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  let next = 0;
-  const t0 = performance.now();
-  const client = async () => {
-    while (performance.now() < end) {
-      const started = performance.now();
-      await call(next++);
-      latencies.push(performance.now() - started);
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, client));
-  return { rps: latencies.length / ((performance.now() - t0) / 1000), p50: percentile(latencies, 50), p95: percentile(latencies, 95), count: latencies.length };
-}

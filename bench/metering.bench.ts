@@ -11,8 +11,9 @@ import { AppServer, startServer } from '../api/server';
 import { tokenize } from '../inference';
 import { createDataSource } from '../migrations/data-source';
 import { Meter } from '../schema/metering/meter.enum';
-import { percentile, type BenchRow, type BenchSuite } from './bench-suite';
-import { closedLoop, freshDatabase, GraphQLClient, publishBenchModels } from './metering-fixtures';
+import { closedLoop, percentile, type BenchRow, type BenchSuite } from './bench-suite';
+import { createDatabaseOn } from '../test/support/test-database';
+import { GraphQLClient, publishBenchModels } from './metering-fixtures';
 
 // Metering suite, on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
 // fresh databases are created and dropped). Phases are interleaved over rounds; medians are reported.
@@ -60,7 +61,7 @@ async function recorderInsert(db: DataSource, calls: MeteredCall[]): Promise<num
 }
 
 async function ingestPhase(rounds: number) {
-  const database = await freshDatabase(SERVER_URL, `bench_ingest_${process.pid}`);
+  const database = await createDatabaseOn(SERVER_URL, `bench_ingest_${process.pid}`);
   const db = createDataSource({ databaseUrl: database.url, poolSize: 4 });
   try {
     await db.initialize();
@@ -92,7 +93,7 @@ interface Servers {
 }
 
 async function startServers(): Promise<Servers> {
-  const database = await freshDatabase(SERVER_URL, `bench_e2e_${process.pid}`);
+  const database = await createDatabaseOn(SERVER_URL, `bench_e2e_${process.pid}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'metering-bench-'));
   const config = configFromEnv({ LOG_LEVEL: 'error', PORT: '0', DATA_DIR: dataDir, DATABASE_URL: database.url, NODE_ENV: 'production' });
   const metered = await startServer(config);

@@ -1,4 +1,4 @@
-import { IsOptional, Length } from 'class-validator';
+import { Length } from 'class-validator';
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar } from '../common/scalars';
 import { Meter } from './meter.enum';
