@@ -105,6 +105,8 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     introspection: !config.production,
     includeStacktraceInErrorResponses: !config.production,
     csrfPrevention: true,
+    // NOTE: main.ts owns SIGINT/SIGTERM and stops everything in order; Apollo must not race it.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter({
       production: config.production,
       onInternal: (error) => logger.error({ err: error }, 'unexpected error in a GraphQL operation'),
@@ -147,9 +149,13 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     async stop() {
       clearInterval(pruneTimer);
       await apollo.stop();
+      logger.info('HTTP drained');
       await services.usageRecorder.stop();
+      logger.info('usage recorder flushed');
       await engine.stop();
+      logger.info('engine stopped');
       await dataSource.destroy();
+      logger.info('database closed');
     },
   };
 }
