@@ -22,14 +22,9 @@ registerEnumType(UsageGroupBy, {
   description: 'Dimensions to split buckets by. Buckets are always split by meter too: units of different meters never add up.',
 });
 
-@InputType({ description: 'Which usage to aggregate: [from, to) plus optional narrowing. All given conditions must hold.' })
-export class UsageFilter {
-  @Field(() => DateTimeScalar, { description: 'Start, inclusive.' })
-  from!: Date;
-
-  @Field(() => DateTimeScalar, { description: 'End, exclusive.' })
-  to!: Date;
-
+/** Narrowing shared by the usage filters: one model, one subscription, one meter. */
+@InputType({ isAbstract: true })
+abstract class UsageScope {
   @Field(() => ID, { nullable: true })
   modelId?: string | null;
 
@@ -40,22 +35,22 @@ export class UsageFilter {
   meter?: Meter | null;
 }
 
+@InputType({ description: 'Which usage to aggregate: [from, to) plus optional narrowing. All given conditions must hold.' })
+export class UsageFilter extends UsageScope {
+  @Field(() => DateTimeScalar, { description: 'Start, inclusive.' })
+  from!: Date;
+
+  @Field(() => DateTimeScalar, { description: 'End, exclusive.' })
+  to!: Date;
+}
+
 @InputType({ description: 'Which usage events to list. All given conditions must hold.' })
-export class UsageEventFilter {
+export class UsageEventFilter extends UsageScope {
   @Field(() => DateTimeScalar, { nullable: true, description: 'occurredAt from, inclusive.' })
   from?: Date | null;
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'occurredAt to, exclusive.' })
   to?: Date | null;
-
-  @Field(() => ID, { nullable: true })
-  modelId?: string | null;
-
-  @Field(() => ID, { nullable: true })
-  subscriptionId?: string | null;
-
-  @Field(() => Meter, { nullable: true })
-  meter?: Meter | null;
 
   @Field(() => String, { nullable: true, description: 'The requestId (idempotency key) of the call.' })
   idempotencyKey?: string | null;
