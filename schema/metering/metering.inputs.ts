@@ -22,9 +22,14 @@ registerEnumType(UsageGroupBy, {
   description: 'Dimensions to split buckets by. Buckets are always split by meter too: units of different meters never add up.',
 });
 
-/** Narrowing shared by the usage filters: one model, one subscription, one meter. */
-@InputType({ isAbstract: true })
-abstract class UsageScope {
+@InputType({ description: 'Which usage to aggregate: [from, to) plus optional narrowing. All given conditions must hold.' })
+export class UsageFilter {
+  @Field(() => DateTimeScalar, { description: 'Start, inclusive.' })
+  from!: Date;
+
+  @Field(() => DateTimeScalar, { description: 'End, exclusive.' })
+  to!: Date;
+
   @Field(() => ID, { nullable: true })
   modelId?: string | null;
 
@@ -35,22 +40,22 @@ abstract class UsageScope {
   meter?: Meter | null;
 }
 
-@InputType({ description: 'Which usage to aggregate: [from, to) plus optional narrowing. All given conditions must hold.' })
-export class UsageFilter extends UsageScope {
-  @Field(() => DateTimeScalar, { description: 'Start, inclusive.' })
-  from!: Date;
-
-  @Field(() => DateTimeScalar, { description: 'End, exclusive.' })
-  to!: Date;
-}
-
 @InputType({ description: 'Which usage events to list. All given conditions must hold.' })
-export class UsageEventFilter extends UsageScope {
+export class UsageEventFilter {
   @Field(() => DateTimeScalar, { nullable: true, description: 'occurredAt from, inclusive.' })
   from?: Date | null;
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'occurredAt to, exclusive.' })
   to?: Date | null;
+
+  @Field(() => ID, { nullable: true })
+  modelId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  subscriptionId?: string | null;
+
+  @Field(() => Meter, { nullable: true })
+  meter?: Meter | null;
 
   @Field(() => String, { nullable: true, description: 'The requestId (idempotency key) of the call.' })
   idempotencyKey?: string | null;
