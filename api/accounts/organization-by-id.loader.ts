@@ -1,12 +1,8 @@
-import DataLoader from 'dataloader';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Organization } from '../../schema/accounts/organization.entity';
+import { createByIdLoader } from '../common/by-id.loader';
 
 /** Organisations by id, one query per tick; `null` for unknown ids. */
 export function createOrganizationByIdLoader(dataSource: DataSource) {
-  return new DataLoader<string, Organization | null>(async (ids) => {
-    const rows = await dataSource.getRepository(Organization).findBy({ id: In([...ids]) });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
+  return createByIdLoader(dataSource, Organization);
 }

@@ -5,7 +5,7 @@ import { DeprecateModelVersionInput, PublishModelVersionInput } from '../../sche
 import { Model } from '../../schema/catalogue/model.entity';
 import { ModelSignature } from '../../schema/catalogue/model-signature.type';
 import { ModelVersion } from '../../schema/catalogue/model-version.entity';
-import { rowIdOf, toGlobalId } from '../../schema/common/global-id';
+import { rowIdOf } from '../../schema/common/global-id';
 import { UserErrorCode } from '../../schema/common/user-error.type';
 import { isAdmin, RequestContext } from '../context';
 import { failure, isUniqueViolation, Result, success, transactionalResult } from '../common/result';
@@ -91,7 +91,7 @@ export class ModelVersionService {
   async deprecate(ctx: RequestContext, input: DeprecateModelVersionInput): Promise<Result<ModelVersion>> {
     const id = rowIdOf(input.versionId, 'ModelVersion');
     const version = id ? await ctx.db.findOneBy(ModelVersion, { id }) : null;
-    const model = version ? await this.models.findOwned(ctx, toGlobalId('Model', version.modelId)) : null;
+    const model = version ? await this.models.findOwnedById(ctx, version.modelId) : null;
     if (!version || !model) return failure(UserErrorCode.NOT_FOUND, 'Model version not found', ['input', 'versionId']);
     if (version.status !== ModelVersionStatus.PUBLISHED) {
       return failure(UserErrorCode.INVALID_STATE, `Only a PUBLISHED version can be deprecated; this one is ${version.status}`, ['input', 'versionId']);

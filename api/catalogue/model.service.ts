@@ -38,7 +38,11 @@ export class ModelService {
   /** A model the caller may see, by global id; null when absent or hidden. */
   async findVisible(ctx: RequestContext, modelGlobalId: string): Promise<Model | null> {
     const id = rowIdOf(modelGlobalId, 'Model');
-    if (!id) return null;
+    return id ? this.findVisibleById(ctx, id) : null;
+  }
+
+  /** The same by row id (for callers that hold a foreign key). */
+  async findVisibleById(ctx: RequestContext, id: string): Promise<Model | null> {
     const query = ctx.db.getRepository(Model).createQueryBuilder('model').where('model.id = :id', { id });
     return restrictToVisibleModels(ctx, query).getOne();
   }
@@ -46,7 +50,12 @@ export class ModelService {
   /** A model the caller owns (publishing vendor or ADMIN), by global id. */
   async findOwned(ctx: RequestContext, modelGlobalId: string): Promise<Model | null> {
     const id = rowIdOf(modelGlobalId, 'Model');
-    const model = id ? await ctx.db.findOneBy(Model, { id }) : null;
+    return id ? this.findOwnedById(ctx, id) : null;
+  }
+
+  /** The same by row id. */
+  async findOwnedById(ctx: RequestContext, id: string): Promise<Model | null> {
+    const model = await ctx.db.findOneBy(Model, { id });
     return model && ownsModel(ctx, model) ? model : null;
   }
 

@@ -1,16 +1,8 @@
-import DataLoader from 'dataloader';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Plan } from '../../schema/catalogue/plan.entity';
+import { createByParentIdLoader } from '../common/by-parent-id.loader';
 
 /** Every plan of each model, oldest first, in one query per tick. */
 export function createPlansByModelIdLoader(dataSource: DataSource) {
-  return new DataLoader<string, Plan[]>(async (modelIds) => {
-    const rows = await dataSource.getRepository(Plan).find({
-      where: { modelId: In([...modelIds]) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
-    const byModel = new Map<string, Plan[]>(modelIds.map((id) => [id, []]));
-    for (const row of rows) byModel.get(row.modelId)!.push(row);
-    return modelIds.map((id) => byModel.get(id)!);
-  });
+  return createByParentIdLoader(dataSource, Plan, 'modelId', { createdAt: 'ASC', id: 'ASC' });
 }

@@ -2,7 +2,7 @@ import { ApiKey } from '../../schema/accounts/api-key.entity';
 import { Organization, OrganizationKind } from '../../schema/accounts/organization.entity';
 import { ModelVersion } from '../../schema/catalogue/model-version.entity';
 import { Plan } from '../../schema/catalogue/plan.entity';
-import { parseGlobalId, toGlobalId } from '../../schema/common/global-id';
+import { parseGlobalId } from '../../schema/common/global-id';
 import { isAdmin, RequestContext } from '../context';
 import type { ModelService } from '../catalogue/model.service';
 import { ownsModel, SERVING_STATUSES } from '../catalogue/model-visibility';
@@ -27,16 +27,16 @@ export class NodeLookup {
         const key = await ctx.db.findOneBy(ApiKey, { id });
         return key && (isAdmin(ctx) || key.organizationId === ctx.principal?.organizationId) ? key : null;
       },
-      Model: (ctx, id) => this.models.findVisible(ctx, toGlobalId('Model', id)),
+      Model: (ctx, id) => this.models.findVisibleById(ctx, id),
       ModelVersion: async (ctx, id) => {
         const version = await ctx.db.findOneBy(ModelVersion, { id });
-        const model = version && (await this.models.findVisible(ctx, toGlobalId('Model', version.modelId)));
+        const model = version && (await this.models.findVisibleById(ctx, version.modelId));
         if (!version || !model) return null;
         return ownsModel(ctx, model) || SERVING_STATUSES.includes(version.status) ? version : null;
       },
       Plan: async (ctx, id) => {
         const plan = await ctx.db.findOneBy(Plan, { id });
-        const model = plan && (await this.models.findVisible(ctx, toGlobalId('Model', plan.modelId)));
+        const model = plan && (await this.models.findVisibleById(ctx, plan.modelId));
         return plan && model ? plan : null;
       },
     };

@@ -1,7 +1,7 @@
 import { LessThanOrEqual, Not } from 'typeorm';
 import { Plan, PlanStatus } from '../../schema/catalogue/plan.entity';
 import { Page } from '../../schema/common/connection.type';
-import { rowIdOf, toGlobalId } from '../../schema/common/global-id';
+import { rowIdOf } from '../../schema/common/global-id';
 import { PaginationArgs } from '../../schema/common/pagination.args';
 import { UserErrorCode } from '../../schema/common/user-error.type';
 import { Meter } from '../../schema/metering/meter.enum';
@@ -30,7 +30,7 @@ export class SubscriptionService {
   async subscribe(ctx: RequestContext, input: SubscribeInput): Promise<Result<Subscription>> {
     const planId = rowIdOf(input.planId, 'Plan');
     const plan = planId ? await ctx.db.findOneBy(Plan, { id: planId }) : null;
-    const model = plan && (await this.models.findVisible(ctx, toGlobalId('Model', plan.modelId)));
+    const model = plan && (await this.models.findVisibleById(ctx, plan.modelId));
     if (!plan || !model) return failure(UserErrorCode.NOT_FOUND, 'Plan not found', ['input', 'planId']);
     if (plan.status !== PlanStatus.ACTIVE) return failure(UserErrorCode.INVALID_STATE, 'The plan is archived and takes no new subscriptions', ['input', 'planId']);
     const organizationId = ctx.principal!.organizationId;
