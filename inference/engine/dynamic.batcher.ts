@@ -52,18 +52,52 @@ interface Pending extends EnqueueOptions {
 
 let soloSeq = 0;
 
-/** Batches a device should have in flight at least, so it never idles while answers travel. */
-const MIN_BATCHES_IN_FLIGHT = 2;
+/** How long a peak of outstanding rows keeps sizing batches after it has passed. */
+const DEMAND_WINDOW_MS = 250;
+
+/**
+ * The peak of a model's outstanding rows (queued + running) over the last one to two
+ * windows: in a closed loop the answers of a batch come back as new requests a moment
+ * later, so the peak, not the instant count, says how full the next batch can get.
+ */
+class DemandPeak {
+  private windowStart = 0;
+  private current = 0;
+  private previous = 0;
+
+  observe(rows: number, now: number): void {
+    this.roll(now);
+    if (rows > this.current) this.current = rows;
+  }
+
+  peak(now: number): number {
+    this.roll(now);
+    return Math.max(this.current, this.previous);
+  }
+
+  private roll(now: number): void {
+    const age = now - this.windowStart;
+    if (age < DEMAND_WINDOW_MS) return;
+    this.previous = age < 2 * DEMAND_WINDOW_MS ? this.current : 0;
+    this.current = 0;
+    this.windowStart = now;
+  }
+}
 
 /**
  * Triton-style dynamic batcher for one model version on one device. Requests whose
- * non-batch dims agree are stacked along dim 0 up to `maxBatchSize` rows. A batch starts at
- * once when a worker is idle; while all workers are busy the batcher keeps filling and
- * dispatches into a worker's pipeline slot when the batch is full or its oldest request has
- * waited `maxQueueDelayMs`. Expired requests fail with DEADLINE_EXCEEDED without running.
+ * non-batch dims agree are stacked along dim 0 up to `maxBatchSize` rows. The batch size
+ * aimed at follows demand: the recent peak of outstanding rows shared out over the device's
+ * workers. A batch goes out when it reaches that size or its oldest request has waited
+ * `maxQueueDelayMs`, to an idle worker or, failing one, into a busy worker's pipeline slot.
+ * Under light load the aim is one row and requests go out at once; under a burst an idle
+ * worker waits (at most the queue delay) for a full batch rather than running a sliver of
+ * it. Expired requests fail with DEADLINE_EXCEEDED without running.
  */
 export class DynamicBatcher {
   private readonly queue: Pending[] = [];
+  private readonly demand = new DemandPeak();
+  private queuedRows = 0;
   private inFlight = 0;
   private inFlightRows = 0;
   private timer?: NodeJS.Timeout;
@@ -100,7 +134,10 @@ export class DynamicBatcher {
     if (options.deadline !== undefined && options.deadline <= Date.now()) return Promise.reject(this.expired());
     return new Promise<BatchedResult>((resolve, reject) => {
       const batchKey = options.solo || !this.policy.batchable ? `solo:${soloSeq++}` : options.batchKey;
-      this.queue.push({ ...options, batchKey, inputs, enqueuedAt: performance.now(), resolve, reject });
+      const enqueuedAt = performance.now();
+      this.queue.push({ ...options, batchKey, inputs, enqueuedAt, resolve, reject });
+      this.queuedRows += options.rows;
+      this.demand.observe(this.queuedRows + this.inFlightRows, enqueuedAt);
       this.reportQueue();
       this.requestPump();
     });
@@ -109,35 +146,40 @@ export class DynamicBatcher {
   /** Tries to start one batch; true when it did (the caller may call again). */
   tryDispatch(): boolean {
     const now = performance.now();
-    const target = this.targetRows();
+    const target = this.targetRows(now);
     const batch = this.candidate(target);
     if (batch.length === 0) return false;
     const rows = batch.reduce((n, p) => n + p.rows, 0);
     const full = rows >= target || batch[0].batchKey.startsWith('solo:');
     const due = this.flushing || now - batch[0].enqueuedAt >= this.policy.maxQueueDelayMs;
-    let host = this.executor.acquire(this.sessionKey, false);
-    if (!host && (full || due)) host = this.executor.acquire(this.sessionKey, true);
+    const host = full || due ? this.executor.acquire(this.sessionKey, true) : undefined;
     if (!host) {
       if (!due) this.armTimer(batch[0].enqueuedAt + this.policy.maxQueueDelayMs - now);
       return false;
     }
-    for (const p of batch) this.queue.splice(this.queue.indexOf(p), 1);
-    this.reportQueue();
+    this.take(batch);
     void this.send(host, batch, rows, now);
     return true;
   }
 
   /**
-   * Rows a batch should have: the model's outstanding rows (queued + running) shared out
-   * over the device's workers (at least two batches, so a lone worker has its next batch
-   * waiting while answers travel), at most maxBatchSize. Idle workers start together on
-   * even batches instead of one taking everything; at low load the target is 1 and requests
-   * go out at once; a busy worker gets a pipelined batch only once it is this full.
+   * Rows a batch should have: the recent peak of outstanding rows shared out over the
+   * device's workers, at most maxBatchSize. Workers start together on even batches instead
+   * of one taking everything, and a worker is never handed a sliver of a burst that is still
+   * arriving; at low load the target is 1 and requests go out at once.
    */
-  private targetRows(): number {
-    const queuedRows = this.queue.reduce((n, p) => n + p.rows, 0);
-    const batches = Math.max(MIN_BATCHES_IN_FLIGHT, this.executor.servingWorkers(this.sessionKey));
-    return Math.max(1, Math.min(this.policy.maxBatchSize, Math.ceil((queuedRows + this.inFlightRows) / batches)));
+  private targetRows(now: number): number {
+    const outstanding = Math.max(this.demand.peak(now), this.queuedRows + this.inFlightRows);
+    const workers = Math.max(1, this.executor.servingWorkers(this.sessionKey));
+    return Math.max(1, Math.min(this.policy.maxBatchSize, Math.ceil(outstanding / workers)));
+  }
+
+  private take(batch: Pending[]): void {
+    for (const p of batch) {
+      this.queue.splice(this.queue.indexOf(p), 1);
+      this.queuedRows -= p.rows;
+    }
+    this.reportQueue();
   }
 
   /** Picks the next batch: the oldest live request plus later ones with its key, within `maxRows` rows. */
@@ -149,6 +191,7 @@ export class DynamicBatcher {
       const p = this.queue[i];
       if (p.deadline !== undefined && p.deadline <= now) {
         this.queue.splice(i--, 1);
+        this.queuedRows -= p.rows;
         p.reject(this.expired());
         continue;
       }
@@ -217,6 +260,7 @@ export class DynamicBatcher {
     if (!retry) return batch.forEach((p) => p.reject(error));
     // NOTE: one bad request must not fail its batch-mates: each is retried alone.
     this.queue.unshift(...batch.map((p) => ({ ...p, solo: true, batchKey: `solo:${soloSeq++}` })));
+    this.queuedRows += batch.reduce((n, p) => n + p.rows, 0);
     this.reportQueue();
     this.requestPump();
   }
@@ -265,6 +309,7 @@ export class DynamicBatcher {
   /** Fails every queued request (running ones finish). */
   failQueued(error: EngineError): void {
     this.queue.splice(0).forEach((p) => p.reject(error));
+    this.queuedRows = 0;
     if (this.timer) clearTimeout(this.timer);
     this.reportQueue();
   }

@@ -99,6 +99,31 @@ describe('EnginePool (cpu, one worker)', () => {
     }
   });
 
+  it('sizes batches by recent demand: a returning closed loop runs as full batches, at once', async () => {
+    // a long queue delay: a batch that waited for it would show in the latency
+    const patient: ModelRef = { ...mlp, id: 'mlp-patient', maxQueueDelayMs: 300 };
+    await pool.infer(patient, { features: features(1, 0) });
+    const before = sizes.length;
+    const clients = 8;
+    const rounds: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const t0 = Date.now();
+      await Promise.all(Array.from({ length: clients }, (_, i) => pool.infer(patient, { features: features(1, round * clients + i) })));
+      rounds.push(Date.now() - t0);
+    }
+    const batches = sizes.slice(before).filter((s) => s.model === 'mlp-patient').map((s) => s.size);
+    // the first burst may go out as a sliver plus the rest; from then on each round is one batch
+    expect(batches.slice(-4)).toEqual([clients, clients, clients, clients]);
+    expect(Math.max(...rounds.slice(2))).toBeLessThan(150);
+
+    // once the burst has passed, a lone request no longer waits for company
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const t0 = Date.now();
+    const lone = await pool.infer(patient, { features: features(1, 99) });
+    expect(lone.batchSize).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(150);
+  });
+
   it('stacks only requests whose non-batch dims agree', async () => {
     const row = (n: number, v: number): EngineTensor => ({ type: 'float32', dims: [1, n], data: new Float32Array(n).fill(v) });
     const before = sizes.length;
