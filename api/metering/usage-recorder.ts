@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { isEmbedded } from '../../migrations/data-source';
 import { Meter } from '../../schema/metering/meter.enum';
-import { timeOrderedUuid } from './time-ordered-id';
+import { v7 as uuidv7 } from 'uuid';
 
 /** One metered quantity of a call. */
 export interface UsageLine {
@@ -89,20 +89,39 @@ const INSERT_EVENTS_AND_ANSWERS_SQL = `WITH events AS (${INSERT_EVENTS_SQL}),
     RETURNING organization_id, idempotency_key)
   SELECT organization_id, idempotency_key FROM answers`;
 
-/** Column arrays of the events of a batch, in unnest order (ids are time-ordered, see timeOrderedUuid). */
-export function eventColumns(calls: MeteredCall[]): unknown[][] {
-  const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
-  const nowMs = Date.now();
+const NEEDS_ESCAPE = /[\\"]/;
+
+/** One element of a PostgreSQL array literal: quoted (so no value can split in two) or NULL. */
+function element(value: string | null): string {
+  if (value === null) return 'NULL';
+  return NEEDS_ESCAPE.test(value) ? `"${value.replace(/[\\"]/g, '\\$&')}"` : `"${value}"`;
+}
+
+/** A PostgreSQL array literal (`{"a","b",NULL}`) for a `$n::type[]` parameter. */
+export function arrayLiteral(values: ReadonlyArray<string | null>): string {
+  return `{${values.map(element).join(',')}}`;
+}
+
+/**
+ * The events of a batch as the ten unnest parameters: array literals in column order, each
+ * call's shared values quoted once; meters, quantities and ids need no quotes. (Handing the
+ * driver JS arrays cost more CPU than the rest of a flush: it converts and escapes element by
+ * element.) Ids are UUIDv7:
+ * they grow with time, so they append to their B-tree index instead of landing on random pages.
+ */
+export function eventColumns(calls: MeteredCall[]): string[] {
+  const cols: string[][] = [[], [], [], [], [], [], [], [], [], []];
   for (const c of calls) {
-    const at = c.occurredAt.toISOString();
+    const [org, sub, key, model, version] = [c.organizationId, c.subscriptionId, c.apiKeyId, c.modelId, c.modelVersionId].map(element);
+    const at = element(c.occurredAt.toISOString());
+    const idempotencyKey = element(c.idempotencyKey);
     for (const line of c.usage) {
       if (line.quantity <= 0n) continue;
-      cols[0].push(c.organizationId); cols[1].push(c.subscriptionId); cols[2].push(c.apiKeyId);
-      cols[3].push(c.modelId); cols[4].push(c.modelVersionId); cols[5].push(line.meter);
-      cols[6].push(line.quantity.toString()); cols[7].push(at); cols[8].push(c.idempotencyKey); cols[9].push(timeOrderedUuid(nowMs));
+      cols[0].push(org); cols[1].push(sub); cols[2].push(key); cols[3].push(model); cols[4].push(version);
+      cols[5].push(line.meter); cols[6].push(line.quantity.toString()); cols[7].push(at); cols[8].push(idempotencyKey); cols[9].push(uuidv7());
     }
   }
-  return cols;
+  return cols.map((col) => `{${col.join(',')}}`);
 }
 
 /** Rows a call writes: its non-zero quantities. */
@@ -112,7 +131,7 @@ const keyOf = (organizationId: string, idempotencyKey: string) => `${organizatio
 
 /** An idempotency key for a call without a requestId: never repeats, cannot clash with a requestId ("~" is not allowed there). */
 export function generatedIdempotencyKey(): string {
-  return `~${timeOrderedUuid()}`;
+  return `~${uuidv7()}`;
 }
 
 /**

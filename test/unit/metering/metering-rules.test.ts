@@ -1,6 +1,5 @@
 import { ComputeMeter } from '../../../api/predictions/compute-meter';
 import { requestFingerprint } from '../../../api/predictions/request-fingerprint';
-import { timeOrderedUuid } from '../../../api/metering/time-ordered-id';
 import { calendarMonthOf, subscriptionPeriodAt } from '../../../api/subscriptions/billing-period';
 import { RateLimiter } from '../../../api/subscriptions/rate-limiter';
 import { parseGlobalId, toGlobalId } from '../../../schema/common/global-id';
@@ -55,15 +54,6 @@ describe('billing periods (calendar months, UTC)', () => {
     expect(effectiveStatus(sub, new Date('2026-11-30T23:59:59Z'))).toBe(SubscriptionStatus.ACTIVE);
     expect(effectiveStatus(sub, new Date('2026-12-01T00:00:00Z'))).toBe(SubscriptionStatus.CANCELED);
     expect(effectiveStatus({ status: SubscriptionStatus.PAST_DUE, endsAt: null }, new Date())).toBe(SubscriptionStatus.PAST_DUE);
-  });
-});
-
-describe('timeOrderedUuid', () => {
-  it('makes valid, unique UUIDs that sort in creation order', () => {
-    const ids = Array.from({ length: 2000 }, (_, i) => timeOrderedUuid(1_790_000_000_000 + Math.floor(i / 500)));
-    expect(new Set(ids).size).toBe(ids.length);
-    expect([...ids].sort()).toEqual(ids);
-    expect(parseGlobalId(toGlobalId('UsageEvent', ids[0]))).toEqual({ typeName: 'UsageEvent', rowId: ids[0] });
   });
 });
 

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { MeteredCall, UsageRecorder } from '../../api/metering/usage-recorder';
+import { createDataSource } from '../../migrations/data-source';
+import { Meter } from '../../schema/metering/meter.enum';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+// The recorder against a real database. Rows written by one statement share a transaction id
+// (xmin), which is how these tests see what went out together.
+
+const ORG = randomUUID();
+const METERS = [Meter.REQUESTS, Meter.INPUT_TOKENS, Meter.COMPUTE_MS];
+
+function call(key: string, quantities: number[] = [1, 5, 0], stored?: { hash: string; answer: string }, organizationId: string = ORG): MeteredCall {
+  return {
+    organizationId, subscriptionId: ORG, apiKeyId: ORG, modelId: ORG, modelVersionId: null, occurredAt: new Date('2026-11-02T10:00:00Z'),
+    idempotencyKey: key, usage: quantities.map((q, i) => ({ meter: METERS[i], quantity: BigInt(q) })),
+    stored: stored ? { requestHash: stored.hash, response: { answer: stored.answer } } : undefined,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Holding a lock needs a second connection: PostgreSQL only (embedded PGlite has one). */
+const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
+
+describe('UsageRecorder on a real database (group commit)', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://' });
+    await db.initialize();
+    await db.runMigrations({ transaction: 'each' });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  async function written(keys: string[]): Promise<Array<{ key: string; meter: string; quantity: number; tx: string }>> {
+    return db.query(
+      `SELECT idempotency_key AS key, meter, quantity::int AS quantity, xmin::text AS tx FROM usage_event
+       WHERE organization_id = $1 AND idempotency_key = ANY($2) ORDER BY idempotency_key, meter DESC`,
+      [ORG, keys],
+    );
+  }
+
+  /** Blocks every insert into usage_event until the returned function is called. */
+  async function blockInserts(): Promise<() => Promise<void>> {
+    const blocker = new Client({ connectionString: database.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE usage_event IN EXCLUSIVE MODE');
+    return async () => {
+      await blocker.query('COMMIT');
+      await blocker.end();
+    };
+  }
+
+  it('writes calls that arrive together in one statement, without their zero quantities', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const keys = ['together-a', 'together-b', 'together-c'];
+    expect(await Promise.all(keys.map((k) => recorder.record(call(k))))).toEqual(keys.map(() => ({ recorded: true })));
+    const rows = await written(keys);
+    expect(rows.map((r) => [r.key, r.meter, r.quantity])).toEqual(
+      keys.flatMap((k) => [[k, 'REQUESTS', 1], [k, 'INPUT_TOKENS', 5]]),
+    );
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+  });
+
+  onPostgres('answers a call only once its events are committed', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const release = await blockInserts();
+    let answered = false;
+    const pending = recorder.record(call('after-commit')).then((outcome) => ((answered = true), outcome));
+    await sleep(300);
+    expect(answered).toBe(false);
+    expect(await written(['after-commit'])).toEqual([]);
+    await release();
+    expect(await pending).toEqual({ recorded: true });
+    expect(await written(['after-commit'])).toHaveLength(2);
+  });
+
+  onPostgres('gathers calls that arrive during a flush into the next statement, at most maxBatchEvents each', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 4, maxConcurrentFlushes: 1 });
+    const release = await blockInserts();
+    const first = recorder.record(call('during-a'));
+    await sleep(100); // the first flush is now waiting on the lock
+    const later = ['during-b', 'during-c', 'during-d'].map((k) => recorder.record(call(k)));
+    await sleep(50);
+    await release();
+    await Promise.all([first, ...later]);
+    const tx = new Map((await written(['during-a', 'during-b', 'during-c', 'during-d'])).map((r) => [r.key, r.tx]));
+    expect(new Set(tx.values()).size).toBe(3);
+    expect(tx.get('during-b')).toBe(tx.get('during-c'));
+    expect(tx.get('during-a')).not.toBe(tx.get('during-b'));
+    expect(tx.get('during-d')).not.toBe(tx.get('during-c'));
+  });
+
+  it('fails every call of a batch whose statement failed, and writes none of it', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const good = recorder.record(call('failed-good'));
+    const bad = recorder.record(call('failed-bad', [1, 1, 1], undefined, 'not-a-uuid'));
+    await expect(good).rejects.toThrow(/invalid input syntax for type uuid/);
+    await expect(bad).rejects.toThrow(/invalid input syntax for type uuid/);
+    expect(await written(['failed-good', 'failed-bad'])).toEqual([]);
+  });
+
+  it('stores answers with their events and hands back the first answer when a key comes again', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    expect(await recorder.record(call('stored-old', [1, 2, 3], { hash: 'h-old', answer: 'first' }))).toEqual({ recorded: true });
+    const [fresh, retried] = await Promise.all([
+      recorder.record(call('stored-new', [1, 2, 3], { hash: 'h-new', answer: 'new' })),
+      recorder.record(call('stored-old', [1, 9, 9], { hash: 'h-old', answer: 'second' })),
+    ]);
+    expect(fresh).toEqual({ recorded: true });
+    expect(retried).toEqual({ recorded: false, existing: { requestHash: 'h-old', response: { answer: 'first' } } });
+    const old = await written(['stored-old']);
+    expect(old.map((r) => [r.meter, r.quantity])).toEqual([['REQUESTS', 1], ['INPUT_TOKENS', 2], ['COMPUTE_MS', 3]]);
+    expect(await recorder.findStored(ORG, 'stored-new')).toEqual({ requestHash: 'h-new', response: { answer: 'new' } });
+  });
+
+  it('keeps any text of an idempotency key intact (quotes, backslashes, commas, braces, NULL)', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const keys = ['quote"d', 'back\\slash', 'com,ma', '{brace}', 'NULL', 'sp ace'];
+    await Promise.all(keys.map((k) => recorder.record(call(k, [1, 0, 0]))));
+    expect((await written(keys)).map((r) => r.key).sort()).toEqual([...keys].sort());
+  });
+
+  it('stop() writes what is queued before it resolves', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const pending = recorder.record(call('at-stop'));
+    await recorder.stop();
+    expect(await written(['at-stop'])).toHaveLength(2);
+    expect(await pending).toEqual({ recorded: true });
+  });
+});
