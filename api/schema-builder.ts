@@ -1,6 +1,6 @@
 import { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { AccountsResolver, ApiKeyFieldsResolver } from './accounts/accounts.resolver';
+import { AccountsResolver, ApiKeyFieldsResolver, ViewerFieldsResolver } from './accounts/accounts.resolver';
 import { CatalogueResolver } from './catalogue/catalogue.resolver';
 import { ModelFieldsResolver, PlanFieldsResolver } from './catalogue/catalogue-fields.resolver';
 import { EngineStatusResolver } from './predictions/engine-status.resolver';
@@ -14,6 +14,7 @@ import { SubscriptionFieldsResolver, SubscriptionsResolver } from './subscriptio
 export const resolvers = [
   NodeResolver,
   AccountsResolver,
+  ViewerFieldsResolver,
   ApiKeyFieldsResolver,
   CatalogueResolver,
   ModelFieldsResolver,

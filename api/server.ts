@@ -1,5 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { Request } from 'express';
 import http from 'node:http';
@@ -111,7 +112,13 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
       production: config.production,
       onInternal: (error) => logger.error({ err: error }, 'unexpected error in a GraphQL operation'),
     }),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), queryCostPlugin(schema, config.queryCostLimit)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      queryCostPlugin(schema, config.queryCostLimit),
+      // NOTE: no HTTP caching of GraphQL answers (authenticated, mostly mutations); without this
+      // Apollo wraps every field resolver to collect cache hints nobody reads.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
 

@@ -19,10 +19,8 @@ export const ApiKeyConnection = connectionOf(ApiKey, 'ApiKey');
 export class AccountsResolver {
   @Authorized()
   @Query(() => Viewer, { description: 'The caller: its key, organisation and roles.' })
-  async viewer(@Ctx() ctx: AuthenticatedContext): Promise<Viewer> {
-    const organization = await ctx.loaders.organizationById.load(ctx.principal.organizationId);
-    if (!organization) throw notFound('Organization');
-    return { id: toGlobalId('ApiKey', ctx.principal.apiKeyId), organization, roles: ctx.principal.roles };
+  viewer(@Ctx() ctx: AuthenticatedContext): Viewer {
+    return { id: toGlobalId('ApiKey', ctx.principal.apiKeyId), organizationId: ctx.principal.organizationId, roles: ctx.principal.roles };
   }
 
   @Authorized()
@@ -50,6 +48,17 @@ export class AccountsResolver {
   async revokeApiKey(@Ctx() ctx: AuthenticatedContext, @Arg('input') input: RevokeApiKeyInput): Promise<RevokeApiKeyPayload> {
     const result = await ctx.services.apiKeys.revoke(ctx, input);
     return { apiKey: result.value, userErrors: result.userErrors };
+  }
+}
+
+/** `Viewer.organization`. */
+@Resolver(() => Viewer)
+export class ViewerFieldsResolver {
+  @FieldResolver(() => Organization)
+  async organization(@Root() viewer: Viewer, @Ctx() ctx: AuthenticatedContext): Promise<Organization> {
+    const organization = await ctx.loaders.organizationById.load(viewer.organizationId);
+    if (!organization) throw notFound('Organization');
+    return organization;
   }
 }
 

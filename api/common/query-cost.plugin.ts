@@ -1,15 +1,59 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLSchema } from 'graphql';
+import { DocumentNode, GraphQLSchema, Kind, visit } from 'graphql';
 import { ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { ApiError, ErrorCode } from './errors';
 
+/** The argument that multiplies a connection's cost. */
+const PAGE_SIZE_ARG = 'first';
+
 /** A connection field costs its children once per requested node (`first`, default 20). */
 const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
-  const takesFirst = field.args.some((arg) => arg.name === 'first');
+  const takesFirst = field.args.some((arg) => arg.name === PAGE_SIZE_ARG);
   if (!takesFirst) return undefined;
-  const first = typeof args.first === 'number' ? args.first : 20;
+  const first = typeof args[PAGE_SIZE_ARG] === 'number' ? args[PAGE_SIZE_ARG] : 20;
   return 1 + childComplexity * first;
 };
+
+/**
+ * Names of the variables a document passes as `first` or to `@include`/`@skip`: the only
+ * inputs its cost depends on.
+ */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === PAGE_SIZE_ARG && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+    Directive(node) {
+      for (const arg of node.arguments ?? []) if (arg.value.kind === Kind.VARIABLE) names.add(arg.value.name.value);
+    },
+  });
+  return [...names];
+}
+
+/**
+ * Costs already computed, per parsed document (Apollo reuses one DocumentNode per query text),
+ * keyed by operation name and the values of the variables the cost depends on. Walking a
+ * document against the schema took longer than the rest of a small call's own work.
+ */
+class CostCache {
+  private readonly byDocument = new WeakMap<DocumentNode, { costVars: string[]; costs: Map<string, number> }>();
+
+  get(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, compute: () => number): number {
+    let entry = this.byDocument.get(document);
+    if (!entry) {
+      entry = { costVars: costVariables(document), costs: new Map() };
+      this.byDocument.set(document, entry);
+    }
+    const key = JSON.stringify([operationName ?? null, ...entry.costVars.map((name) => variables[name] ?? null)]);
+    let cost = entry.costs.get(key);
+    if (cost === undefined) {
+      cost = compute();
+      if (entry.costs.size < 100) entry.costs.set(key, cost);
+    }
+    return cost;
+  }
+}
 
 /**
  * Computes each operation's cost before it executes (GitHub/Shopify style): over `limit` the
@@ -17,19 +61,17 @@ const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field
  * `extensions.cost { requested limit }`.
  */
 export function queryCostPlugin(schema: GraphQLSchema, limit: number): ApolloServerPlugin {
+  const estimators = [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })];
+  const cache = new CostCache();
   return {
     async requestDidStart() {
       let requested: number | undefined;
       return {
         async didResolveOperation({ request, document }) {
+          const variables = request.variables ?? {};
+          const operationName = request.operationName ?? undefined;
           try {
-            requested = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
+            requested = cache.get(document, operationName, variables, () => getComplexity({ schema, query: document, operationName, variables, estimators }));
           } catch (error) {
             // NOTE: the cost needs the variables, so bad variable values surface here first.
             throw new ApiError(ErrorCode.BAD_USER_INPUT, (error as Error).message, { http: { status: 400 } });

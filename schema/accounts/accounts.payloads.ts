@@ -40,8 +40,8 @@ export class Viewer {
   @Field(() => ID, { description: 'Global id of the calling API key.' })
   id!: string;
 
-  @Field(() => Organization)
-  organization!: Organization;
+  /** The caller's organisation (its `organization` field is resolved only when asked for). */
+  organizationId!: string;
 
   @Field(() => [Role])
   roles!: Role[];

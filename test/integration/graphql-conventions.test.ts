@@ -95,6 +95,23 @@ describe('GraphQL conventions', () => {
     expect(costly.body.errors[0].extensions.cost.requested).toBeGreaterThan(50000);
   });
 
+  it('costs the same query text anew for variables that change its cost (first, @include)', async () => {
+    const query = 'query($n: Int, $deep: Boolean!) { models(first: $n) { nodes { id versions(first: $n) @include(if: $deep) { nodes { id version sha256 bytes labels createdAt status } } } } }';
+    const cost = async (variables: Record<string, unknown>) => {
+      const res = await post({ query, variables });
+      return { status: res.status, code: res.body.errors?.[0]?.extensions.code, requested: (res.body.extensions?.cost ?? res.body.errors?.[0]?.extensions.cost)?.requested };
+    };
+    const small = await cost({ n: 2, deep: true });
+    expect(small.status).toBe(200);
+    const shallow = await cost({ n: 100, deep: false });
+    expect(shallow.status).toBe(200);
+    const deep = await cost({ n: 100, deep: true });
+    expect(deep).toMatchObject({ status: 400, code: 'QUERY_TOO_COMPLEX' });
+    expect(deep.requested).toBeGreaterThan(50000);
+    expect(shallow.requested).toBeGreaterThan(small.requested);
+    expect(await cost({ n: 2, deep: true })).toEqual(small);
+  });
+
   it('prevents CSRF: a GET query without a preflight header is refused', async () => {
     const response = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ viewer { id } }')}`, { headers: { authorization: `Bearer ${t.keys.partner}` } });
     expect(response.status).toBe(400);
