@@ -1,4 +1,8 @@
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
 import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { defaultTokenizerSpec, OnnxGraphBuilder, SeededRandom, TokenizerSpec } from '../inference';
 import { Role } from '../schema/accounts/role.enum';
@@ -98,3 +102,24 @@ export class GraphQLClient {
   }
 }
 
+
+/**
+ * The framework's floor on this machine: Express + Apollo Server with one trivial resolver and
+ * nothing of ours (no auth, context, plugins or database), for the `{ viewer { id } }` query.
+ */
+export async function startBareApollo(): Promise<{ port: number; stop(): Promise<void> }> {
+  const apollo = new ApolloServer({ typeDefs: 'type Viewer { id: ID! } type Query { viewer: Viewer }', resolvers: { Query: { viewer: () => ({ id: '1' }) } } });
+  await apollo.start();
+  const app = express();
+  app.use('/graphql', express.json(), expressMiddleware(apollo));
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async stop() {
+      await apollo.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

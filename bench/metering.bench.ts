@@ -13,7 +13,7 @@ import { createDataSource } from '../migrations/data-source';
 import { Meter } from '../schema/metering/meter.enum';
 import { closedLoop, percentile, type BenchRow, type BenchSuite } from './bench-suite';
 import { createDatabaseOn } from '../test/support/test-database';
-import { GraphQLClient, publishBenchModels } from './metering-fixtures';
+import { GraphQLClient, publishBenchModels, startBareApollo } from './metering-fixtures';
 
 // Metering suite, on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
 // fresh databases are created and dropped). Phases are interleaved over rounds; medians are reported.
@@ -182,16 +182,21 @@ async function heavyModelRef(s: Servers) {
 }
 
 /**
- * Added latency: one caller, heavy model, alternating a GraphQL call (metered) and a pool call on
- * the same texts, so both see the same machine; p50 of each.
+ * Added latency: one caller, heavy model, alternating a pool call, a GraphQL call (metered), a
+ * GraphQL call without metering and a trivial query to a bare Apollo server, so all see the
+ * same machine; p50 of each. Each HTTP call follows a heavy computation during which the event
+ * loop idled, as a real heavy call's answer does.
  */
 async function latencyPhase(s: Servers, seconds: number) {
   const client = new GraphQLClient(s.metered.port, s.keys.partner);
   const unmeteredClient = new GraphQLClient(s.unmetered.port, s.keys.partner);
+  const bare = await startBareApollo();
+  const bareClient = new GraphQLClient(bare.port, 'none');
   const heavyRef = await heavyModelRef(s);
   const inputs = tokenize(TEXTS.slice(0, HEAVY_TEXTS), heavyRef.spec);
   const body = inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS));
-  const timings: Record<'pool' | 'graphql' | 'unmetered', number[]> = { pool: [], graphql: [], unmetered: [] };
+  const timings: Record<'pool' | 'graphql' | 'unmetered' | 'bare', number[]> = { pool: [], graphql: [], unmetered: [], bare: [] };
+  const pool = () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(inputs.inputs));
   const timed = async (into: number[], call: () => Promise<unknown>) => {
     const t0 = performance.now();
     await call();
@@ -200,14 +205,18 @@ async function latencyPhase(s: Servers, seconds: number) {
   try {
     const end = performance.now() + 3 * seconds * 1000;
     while (performance.now() < end) {
-      await timed(timings.pool, () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(inputs.inputs)));
+      await timed(timings.pool, pool);
       await timed(timings.graphql, () => checked(client, body));
       await timed(timings.unmetered, () => checked(unmeteredClient, body));
+      await pool();
+      await timed(timings.bare, () => checked(bareClient, '{"query":"{ viewer { id } }"}'));
     }
-    return { poolP50: median(timings.pool), graphqlP50: median(timings.graphql), unmeteredP50: median(timings.unmetered) };
+    return { poolP50: median(timings.pool), graphqlP50: median(timings.graphql), unmeteredP50: median(timings.unmetered), bareP50: median(timings.bare) };
   } finally {
     client.close();
     unmeteredClient.close();
+    bareClient.close();
+    await bare.stop();
   }
 }
 
@@ -243,7 +252,7 @@ async function e2ePhase(seconds: number, rounds: number) {
     client.close();
     await e2eRound(s, 1, 'warm');
     const all: E2eRound[] = [];
-    const latencies: Array<{ poolP50: number; graphqlP50: number; unmeteredP50: number }> = [];
+    const latencies: Array<Awaited<ReturnType<typeof latencyPhase>>> = [];
     for (let r = 0; r < rounds; r++) {
       all.push(await e2eRound(s, seconds, `r${r}`));
       latencies.push(await latencyPhase(s, seconds));
@@ -274,6 +283,7 @@ async function run(args: string[]) {
     graphql_vs_pool: m((r) => r.heavyGraphql / r.heavyPool),
     added_p50_ms: e2e ? median(e2e.latencies.map((l) => l.graphqlP50 - l.poolP50)) : NaN,
     added_p50_ms_without_metering: e2e ? median(e2e.latencies.map((l) => l.unmeteredP50 - l.poolP50)) : NaN,
+    bare_apollo_p50_ms: e2e ? median(e2e.latencies.map((l) => l.bareP50)) : NaN,
     inference_vs_trivial_query: m((r) => r.inference / r.trivial),
   };
   const rows: BenchRow[] = [
@@ -290,6 +300,7 @@ async function run(args: string[]) {
     { measure: 'heavy p50, one caller: GraphQL', value: e2e ? median(e2e.latencies.map((l) => l.graphqlP50)) : NaN, unit: 'ms' },
     { measure: 'heavy p50, one caller: GraphQL without metering', value: e2e ? median(e2e.latencies.map((l) => l.unmeteredP50)) : NaN, unit: 'ms' },
     { measure: 'heavy p50, one caller: pool', value: e2e ? median(e2e.latencies.map((l) => l.poolP50)) : NaN, unit: 'ms' },
+    { measure: 'floor: bare Express + Apollo, { viewer { id } }, after the same idle', value: figures.bare_apollo_p50_ms, unit: 'ms' },
     { measure: 'PostgreSQL after 30 ms idle: SELECT 1', value: e2e?.idle.selectMs ?? NaN, unit: 'ms' },
     { measure: 'PostgreSQL after 30 ms idle: one-row durable commit', value: e2e?.idle.commitMs ?? NaN, unit: 'ms' },
   ];
@@ -309,6 +320,7 @@ async function run(args: string[]) {
       `\nheadline calls carry no requestId; the requestId rows store each answer with its events (one statement). REQUESTS events written: ${e2e?.meteredEvents ?? 0}`,
       'ratios are medians of per-round ratios of paired, alternating slices; the API, its engine workers, PostgreSQL and the load generator share this machine\'s cores.',
       'added_p50_ms: one caller, alternating pool / GraphQL / GraphQL-without-metering calls; a metered call waits for one durable commit, see the idle-commit rows.',
+      'floor: a bare Express + Apollo server with one trivial resolver, called after the loop idled through a heavy computation: what any GraphQL call costs here before our code runs.',
     ],
     result: { ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round3(v)])), targets },
   };
