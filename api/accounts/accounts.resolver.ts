@@ -51,14 +51,19 @@ export class AccountsResolver {
   }
 }
 
+/** An organisation through the request's loader; NOT_FOUND when it is gone. */
+async function organizationOf(ctx: AuthenticatedContext, organizationId: string): Promise<Organization> {
+  const organization = await ctx.loaders.organizationById.load(organizationId);
+  if (!organization) throw notFound('Organization');
+  return organization;
+}
+
 /** `Viewer.organization`. */
 @Resolver(() => Viewer)
 export class ViewerFieldsResolver {
   @FieldResolver(() => Organization)
-  async organization(@Root() viewer: Viewer, @Ctx() ctx: AuthenticatedContext): Promise<Organization> {
-    const organization = await ctx.loaders.organizationById.load(viewer.organizationId);
-    if (!organization) throw notFound('Organization');
-    return organization;
+  organization(@Root() viewer: Viewer, @Ctx() ctx: AuthenticatedContext): Promise<Organization> {
+    return organizationOf(ctx, viewer.organizationId);
   }
 }
 
@@ -66,9 +71,7 @@ export class ViewerFieldsResolver {
 @Resolver(() => ApiKey)
 export class ApiKeyFieldsResolver {
   @FieldResolver(() => Organization)
-  async organization(@Root() key: ApiKey, @Ctx() ctx: AuthenticatedContext): Promise<Organization> {
-    const organization = await ctx.loaders.organizationById.load(key.organizationId);
-    if (!organization) throw notFound('Organization');
-    return organization;
+  organization(@Root() key: ApiKey, @Ctx() ctx: AuthenticatedContext): Promise<Organization> {
+    return organizationOf(ctx, key.organizationId);
   }
 }
