@@ -13,12 +13,15 @@ import { Meter } from './meter.enum';
  *
  * NOTE: built for bulk appends: no foreign keys (an append-only ledger; the rows it names are
  * never deleted), the idempotency key is the primary key (one index fewer), `id` is
- * time-ordered (appended to its index), and only the two indexes usage queries need.
+ * time-ordered (appended to its index), and only the two indexes usage queries need, plus a
+ * BRIN range index on occurred_at for platform-wide time windows (a few pages, next to nothing
+ * to maintain, since events arrive in time order; created by its migration, not synchronised).
  */
 @ObjectType({ implements: Node, description: 'A metered quantity of one call (or other billable action).' })
 @Entity('usage_event')
 @Index(['organizationId', 'occurredAt'])
 @Index(['modelId', 'occurredAt'])
+@Index('usage_event_occurred_at_brin', { synchronize: false })
 export class UsageEvent implements Node {
   /** Unique; the recorder sets time-ordered ids, other writers get gen_random_uuid(). */
   @Index({ unique: true })

@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import type { RequestContext } from '../api/context';
+import { UsageQueryService } from '../api/metering/usage-query.service';
+import { createDataSource } from '../migrations/data-source';
+import { OrganizationKind } from '../schema/accounts/organization.entity';
+import { Role } from '../schema/accounts/role.enum';
+import { UsageBucketSize, UsageFilter, UsageGroupBy } from '../schema/metering/metering.inputs';
+import { createDatabaseOn } from '../test/support/test-database';
+import { percentile, type BenchRow, type BenchSuite } from './bench-suite';
+
+// Usage queries at scale, on PostgreSQL (BENCH_DATABASE_URL, default
+// postgres://postgres@127.0.0.1:5432/postgres; a fresh database is created and dropped):
+// millions of events, then each role's usage query through UsageQueryService, timed, with the
+// indexes its plan uses.
+
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DAY_MS = 86_400_000;
+const RUNS = 7;
+
+/** The at-scale usage fixture (see seedUsageAtScale). */
+export interface UsageAtScale {
+  events: number;
+  /** The window the events span: [from, to). */
+  from: Date;
+  to: Date;
+  partnerId: string;
+  vendorId: string;
+}
+
+const VENDOR_IDS = '00000000-0000-4000-8000-';
+const PARTNER_IDS = '00000000-0000-4000-9000-';
+const MODEL_IDS = '00000000-0000-4000-a000-';
+/** SQL for the fixture uuid `<prefix><n as 12 hex digits>`. */
+const fixtureId = (prefix: string, n: string) => `('${prefix}' || lpad(to_hex(${n}), 12, '0'))::uuid`;
+
+/**
+ * Usage at scale, written by PostgreSQL itself (generate_series) in time order, as events
+ * arrive: 20 vendors with 5 models each, 200 partners, 3 events (one per meter) per call,
+ * spread evenly over `days` days ending at the current hour.
+ */
+export async function seedUsageAtScale(db: { query(sql: string, params?: unknown[]): Promise<unknown> }, events: number, days: number): Promise<UsageAtScale> {
+  const calls = Math.ceil(events / 3);
+  const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  const from = new Date(to.getTime() - days * 86_400_000);
+  await db.query(`INSERT INTO organization (id, name, kind) SELECT ${fixtureId(VENDOR_IDS, 'g')}, 'Vendor ' || g, 'VENDOR' FROM generate_series(1, 20) g`);
+  await db.query(`INSERT INTO organization (id, name, kind) SELECT ${fixtureId(PARTNER_IDS, 'g')}, 'Partner ' || g, 'PARTNER' FROM generate_series(1, 200) g`);
+  await db.query(`INSERT INTO model (id, organization_id, slug, name, task)
+    SELECT ${fixtureId(MODEL_IDS, 'm')}, ${fixtureId(VENDOR_IDS, '(m % 20) + 1')}, 'scale-model-' || m, 'Model ' || m, 'TEXT_CLASSIFICATION' FROM generate_series(1, 100) m`);
+  await db.query(
+    `INSERT INTO usage_event (id, organization_id, subscription_id, api_key_id, model_id, model_version_id, meter, quantity, occurred_at, idempotency_key)
+     SELECT (substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(h, 14, 3) || '-8' || substr(h, 18, 3) || '-' || substr(h, 21, 12))::uuid,
+       c.org, md5(c.org::text || c.model::text)::uuid, md5(c.org::text)::uuid, c.model, NULL, m.meter, m.quantity, c.at, '~' || c.n
+     FROM (SELECT n, $1::timestamptz + (n * $2::double precision) * interval '1 millisecond' AS at,
+             ${fixtureId(PARTNER_IDS, '((n::bigint * 7919) % 200) + 1')} AS org, ${fixtureId(MODEL_IDS, '((n::bigint * 104729) % 100) + 1')} AS model
+           FROM generate_series(1, $3::int) n) c
+     CROSS JOIN (VALUES ('REQUESTS', 1), ('INPUT_TOKENS', 17), ('COMPUTE_MS', 3)) AS m(meter, quantity)
+     CROSS JOIN LATERAL (SELECT lpad(to_hex((extract(epoch FROM c.at) * 1000)::bigint), 12, '0') || md5(c.n::text || m.meter) AS h) ids
+     ORDER BY c.n`,
+    [from.toISOString(), (to.getTime() - from.getTime()) / (calls + 1), calls],
+  );
+  // NOTE: the steady state autovacuum keeps: statistics, and BRIN ranges summarised.
+  await db.query('VACUUM (ANALYZE) usage_event');
+  return { events: calls * 3, from, to, partnerId: `${PARTNER_IDS}000000000001`, vendorId: `${VENDOR_IDS}000000000001` };
+}
+
+interface QueryCase {
+  name: string;
+  key: string;
+  roles: Role[];
+  kind: OrganizationKind;
+  organizationId: string;
+  filter: UsageFilter;
+  bucket: UsageBucketSize;
+  groupBy: UsageGroupBy[];
+}
+
+/** A context for the usage service whose database handle remembers the last statement (for EXPLAIN). */
+function contextFor(db: DataSource, c: QueryCase, statements: Array<{ sql: string; params: unknown[] }>): RequestContext {
+  const capturing = { query: (sql: string, params: unknown[]) => (statements.push({ sql, params }), db.manager.query(sql, params)) };
+  return { principal: { apiKeyId: '', organizationId: c.organizationId, organizationKind: c.kind, roles: c.roles }, db: capturing, now: () => new Date() } as unknown as RequestContext;
+}
+
+/** Index names (or "seq scan on <table>") a plan reads. */
+function accessPaths(plan: Record<string, unknown>, into = new Set<string>()): Set<string> {
+  if (typeof plan['Index Name'] === 'string') into.add(plan['Index Name'] as string);
+  if (plan['Node Type'] === 'Seq Scan') into.add(`seq scan on ${plan['Relation Name']}`);
+  for (const child of (plan.Plans as Array<Record<string, unknown>> | undefined) ?? []) accessPaths(child, into);
+  return into;
+}
+
+async function timeCase(db: DataSource, service: UsageQueryService, c: QueryCase) {
+  const statements: Array<{ sql: string; params: unknown[] }> = [];
+  const ctx = contextFor(db, c, statements);
+  const run = () => service.buckets(ctx, c.filter, c.bucket, c.groupBy);
+  const buckets = await run();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  const last = statements[statements.length - 1];
+  const [{ 'QUERY PLAN': [explained] }] = await db.query(`EXPLAIN (FORMAT JSON) ${last.sql}`, last.params);
+  const [{ n }] = await db.query(`SELECT COALESCE(SUM(1), 0)::int AS n FROM (${last.sql.replace(/SELECT date_trunc[\s\S]*?FROM usage_event e/, 'SELECT 1 FROM usage_event e').replace(/GROUP BY[\s\S]*$/, '')}) x`, last.params);
+  return { p50: percentile(times, 50), buckets: buckets.length, eventsRead: n as number, access: [...accessPaths(explained.Plan)].join(', ') };
+}
+
+function parseArgs(args: string[]) {
+  const value = (flag: string, fallback: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback);
+  return { events: value('--events', 3_000_000), days: value('--days', 90) };
+}
+
+async function run(args: string[]) {
+  const { events, days } = parseArgs(args);
+  const database = await createDatabaseOn(SERVER_URL, `bench_usage_${process.pid}`);
+  const db = createDataSource({ databaseUrl: database.url, poolSize: 2 });
+  try {
+    await db.initialize();
+    await db.runMigrations({ transaction: 'each' });
+    const t0 = performance.now();
+    const scale = await seedUsageAtScale(db, events, days);
+    const seedSeconds = (performance.now() - t0) / 1000;
+    const window = (d: number) => ({ from: new Date(scale.to.getTime() - d * DAY_MS), to: scale.to }) as UsageFilter;
+    const partner = { roles: [Role.PARTNER], kind: OrganizationKind.PARTNER, organizationId: scale.partnerId };
+    const cases: QueryCase[] = [
+      { name: 'partner: 30 days, DAY buckets by model', key: 'partner_30d_day', ...partner, filter: window(30), bucket: UsageBucketSize.DAY, groupBy: [UsageGroupBy.MODEL] },
+      { name: 'partner: 7 days, HOUR buckets by API key and subscription', key: 'partner_7d_hour', ...partner, filter: window(7), bucket: UsageBucketSize.HOUR, groupBy: [UsageGroupBy.API_KEY, UsageGroupBy.SUBSCRIPTION] },
+      { name: 'vendor: its models, every subscriber, 30 days, DAY by model', key: 'vendor_30d_day', roles: [Role.VENDOR], kind: OrganizationKind.VENDOR, organizationId: scale.vendorId, filter: window(30), bucket: UsageBucketSize.DAY, groupBy: [UsageGroupBy.MODEL] },
+      { name: 'admin: everyone, 30 days, DAY by model', key: 'admin_30d_day', roles: [Role.ADMIN], kind: OrganizationKind.PARTNER, organizationId: scale.partnerId, filter: window(30), bucket: UsageBucketSize.DAY, groupBy: [UsageGroupBy.MODEL] },
+      { name: 'admin: everyone, 1 day, HOUR by model', key: 'admin_1d_hour', roles: [Role.ADMIN], kind: OrganizationKind.PARTNER, organizationId: scale.partnerId, filter: window(1), bucket: UsageBucketSize.HOUR, groupBy: [UsageGroupBy.MODEL] },
+    ];
+    const service = new UsageQueryService();
+    const results = [];
+    for (const c of cases) results.push({ c, ...(await timeCase(db, service, c)) });
+    const rows: BenchRow[] = results.map((r) => ({ query: r.c.name, p50_ms: r.p50, events_read: r.eventsRead, buckets: r.buckets, plan_reads: r.access }));
+    return {
+      title: `Usage queries: ${scale.events.toLocaleString('en')} events over ${days} days (200 partners, 20 vendors x 5 models), PostgreSQL; p50 of ${RUNS} runs each`,
+      rows,
+      notes: [`\nevents written by generate_series in time order in ${seedSeconds.toFixed(0)} s, then VACUUM (ANALYZE) as autovacuum would; events_read = events in the query's scope and window.`],
+      result: {
+        events: scale.events,
+        days,
+        ...Object.fromEntries(results.map((r) => [`${r.c.key}_p50_ms`, Number(r.p50.toFixed(2))])),
+      },
+    };
+  } finally {
+    if (db.isInitialized) await db.destroy();
+    await database.drop();
+  }
+}
+
+/** The usage-queries suite for `npm run bench -- usage-queries`. */
+export const benchSuite: BenchSuite = {
+  name: 'usage-queries',
+  description: "each role's usage query over millions of events: time, events read, indexes used",
+  run,
+};
