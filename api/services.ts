@@ -27,9 +27,10 @@ export interface ServiceHooks {
   unmetered?: boolean;
 }
 
-function createRecorder(dataSource: DataSource, hooks: ServiceHooks): UsageSink {
+function createRecorder(dataSource: DataSource, hooks: ServiceHooks, logger: Logger): UsageSink {
   if (hooks.unmetered) return new UnmeteredRecorder();
-  return new UsageRecorder(dataSource, defaultRecorderOptions(isEmbedded(dataSource)));
+  return new UsageRecorder(dataSource, defaultRecorderOptions(isEmbedded(dataSource), (error, calls) =>
+    logger.error({ err: error, calls }, 'usage events could not be written; those calls were answered with an error and not billed')));
 }
 
 /** Builds every domain service once per server; requests reach them through `ctx.services`. */
@@ -39,7 +40,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const models = new ModelService();
   const entitlements = new EntitlementCache(dataSource, 5_000);
   const quotas = new QuotaGuard(dataSource, 60_000);
-  const usageRecorder = createRecorder(dataSource, deps.hooks ?? {});
+  const usageRecorder = createRecorder(dataSource, deps.hooks ?? {}, logger);
   const subscriptions = new SubscriptionService(models, entitlements, quotas);
   const usageEvents = new UsageEventService(quotas);
   const servingModels = new ServingModelCache(dataSource, files, 30_000);

@@ -53,6 +53,8 @@ export interface UsageRecorderOptions {
    * previous flush started longer ago than that.
    */
   minFlushIntervalMs?: number;
+  /** Told once per failed statement (its calls all fail with the error). */
+  onFlushFailed?: (error: unknown, calls: number) => void;
 }
 
 /** Runs a statement and returns its rows; on PostgreSQL as a named (prepared once per connection) statement. */
@@ -66,8 +68,8 @@ function sqlRunner(dataSource: DataSource): RunSql {
 }
 
 /** The recorder's production settings (also what the metering benchmark measures). */
-export function defaultRecorderOptions(embedded: boolean): UsageRecorderOptions {
-  return { maxBatchEvents: 1000, maxConcurrentFlushes: embedded ? 1 : 2, minFlushIntervalMs: 2 };
+export function defaultRecorderOptions(embedded: boolean, onFlushFailed?: UsageRecorderOptions['onFlushFailed']): UsageRecorderOptions {
+  return { maxBatchEvents: 1000, maxConcurrentFlushes: embedded ? 1 : 2, minFlushIntervalMs: 2, onFlushFailed };
 }
 
 interface Pending {
@@ -259,6 +261,7 @@ export class UsageRecorder implements UsageSink {
         else p.resolve({ recorded: false, existing: existing.get(key) ?? null });
       }
     } catch (error) {
+      this.options.onFlushFailed?.(error, batch.length);
       batch.forEach((p) => p.reject(error));
     }
   }

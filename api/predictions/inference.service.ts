@@ -5,7 +5,7 @@ import { RunInferenceInput } from '../../schema/predictions/predictions.inputs';
 import { RequestContext } from '../context';
 import { ApiError, ErrorCode } from '../common/errors';
 import { failure, Result, success } from '../common/result';
-import { generatedIdempotencyKey, StoredAnswer, UsageLine, UsageSink } from '../metering/usage-recorder';
+import { generatedIdempotencyKey, MeteredCall, RecordOutcome, StoredAnswer, UsageLine, UsageSink } from '../metering/usage-recorder';
 import { subscriptionPeriodAt } from '../subscriptions/billing-period';
 import type { Entitlement, EntitlementCache } from '../subscriptions/entitlement.cache';
 import type { QuotaGuard, QuotaReservation } from '../subscriptions/quota-guard';
@@ -97,7 +97,7 @@ export class InferenceService {
     let committed: UsageLine[] = [];
     try {
       const answer = await this.infer(call, prepared);
-      const outcome = await this.recorder.record({
+      const outcome = await this.recordOrThrow({
         organizationId: call.ctx.principal!.organizationId, subscriptionId: call.entitlement.subscription.id,
         apiKeyId: call.ctx.principal!.apiKeyId, modelId: call.serving.model.id, modelVersionId: call.serving.version.id,
         occurredAt: call.ctx.now(), idempotencyKey: call.input.requestId ?? generatedIdempotencyKey(), usage: answer.usage,
@@ -108,6 +108,19 @@ export class InferenceService {
       return success(answer);
     } finally {
       this.quotas.settle(reservation, committed);
+    }
+  }
+
+  /**
+   * Commits the call's usage. NOTE: an answer whose usage could not be written is withheld
+   * (never served unbilled); the caller gets a retryable error saying nothing was billed.
+   */
+  private async recordOrThrow(call: MeteredCall): Promise<RecordOutcome> {
+    try {
+      return await this.recorder.record(call);
+    } catch {
+      throw new ApiError(ErrorCode.INTERNAL, 'The usage of this call could not be recorded, so its answer is withheld and nothing was billed; ' +
+        'retry shortly (with the same requestId, if you sent one)', { retryAfterSeconds: 1 });
     }
   }
 

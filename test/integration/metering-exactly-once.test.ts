@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { RestartableServer } from '../support/restartable-server';
 import { createPartner, demoModels, DemoModelRef, runInference, subscribe, usageTotals } from '../support/subscription-fixtures';
 
@@ -41,6 +42,40 @@ describe('usage metering: nothing lost, nothing counted twice', () => {
     const retry = await runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: ['review number batch-7: works well, would buy again'], requestId: 'batch-7' });
     expect(retry.data!.runInference).toMatchObject({ replayed: true, predictions: answers.get('batch-7') });
     expect(await usageTotals(t, t.keys.partner)).toEqual(before);
+  });
+
+  /** Cutting connections needs a second one: PostgreSQL only (embedded PGlite has one). */
+  const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
+  onPostgres('outlives the database dropping its connections mid-flush: no crash, nothing half-billed, then serves again', async () => {
+    const requests = (await usageTotals(t, t.keys.partner)).REQUESTS ?? 0;
+    const call = (i: number) => runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: [`after the cut ${i}`], requestId: `cut-${i}` });
+    const admin = new Client({ connectionString: (t.server.dataSource.options as { url?: string }).url });
+    await admin.connect();
+    let calls;
+    try {
+      // hold the recorder's flush on a lock, then cut every other connection under it
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE usage_event IN EXCLUSIVE MODE');
+      const pending = Array.from({ length: 20 }, (_, i) => call(i));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const cut = await admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      expect(cut.rows[0].n).toBeGreaterThan(0);
+      await admin.query('COMMIT');
+      calls = await Promise.all(pending);
+    } finally {
+      await admin.end();
+    }
+    const failed = calls.flatMap((c, i) => (c.errors ? [i] : []));
+    expect(failed.length).toBeGreaterThan(0);
+    calls.filter((c) => c.errors).forEach((c) => expect(c.errors![0]).toMatchObject({
+      message: expect.stringContaining('nothing was billed'), extensions: { code: 'INTERNAL', retryAfterSeconds: 1 },
+    }));
+    expect((await fetch(`${t.server.url}/health/live`)).status).toBe(200);
+    // a failed call left nothing behind: its retry runs (not a replay) and is billed once
+    const retried = await Promise.all(failed.map(call));
+    retried.forEach((r) => expect(r.errors).toBeUndefined());
+    expect(retried.filter((r) => r.data!.runInference.replayed)).toHaveLength(0);
+    expect((await usageTotals(t, t.keys.partner)).REQUESTS).toBe(requests + 20);
   });
 
   it('shows none of it to another organisation', async () => {
