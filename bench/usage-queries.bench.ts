@@ -91,7 +91,13 @@ function planReads(plan: Record<string, unknown>, into = { access: new Set<strin
   return into;
 }
 
-async function timeCase(db: DataSource, service: UsageQueryService, c: QueryCase) {
+/** Index name -> a readable `method(columns)`, e.g. `btree(organization_id, occurred_at)`. */
+async function indexLabels(db: DataSource): Promise<Map<string, string>> {
+  const rows: Array<{ indexname: string; indexdef: string }> = await db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'usage_event'`);
+  return new Map(rows.map((r) => [r.indexname, /USING (\w+) \((.*?)\)/.exec(r.indexdef)?.slice(1).join('(').concat(')') ?? r.indexname]));
+}
+
+async function timeCase(db: DataSource, service: UsageQueryService, c: QueryCase, labels: Map<string, string>) {
   const statements: Array<{ sql: string; params: unknown[] }> = [];
   const ctx = contextFor(db, c, statements);
   const run = () => service.buckets(ctx, c.filter, c.bucket, c.groupBy);
@@ -105,7 +111,7 @@ async function timeCase(db: DataSource, service: UsageQueryService, c: QueryCase
   const last = statements[statements.length - 1];
   const [{ 'QUERY PLAN': [explained] }] = await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${last.sql}`, last.params);
   const reads = planReads(explained.Plan);
-  return { p50: percentile(times, 50), buckets: buckets.length, eventsRead: reads.events, access: [...reads.access].join(', ') };
+  return { p50: percentile(times, 50), buckets: buckets.length, eventsRead: reads.events, access: [...reads.access].map((a) => labels.get(a) ?? a).join(' + ') };
 }
 
 function parseArgs(args: string[]) {
@@ -133,8 +139,9 @@ async function run(args: string[]) {
       { name: 'admin: everyone, 1 day, HOUR by model', key: 'admin_1d_hour', roles: [Role.ADMIN], kind: OrganizationKind.PARTNER, organizationId: scale.partnerId, filter: window(1), bucket: UsageBucketSize.HOUR, groupBy: [UsageGroupBy.MODEL] },
     ];
     const service = new UsageQueryService();
+    const labels = await indexLabels(db);
     const results = [];
-    for (const c of cases) results.push({ c, ...(await timeCase(db, service, c)) });
+    for (const c of cases) results.push({ c, ...(await timeCase(db, service, c, labels)) });
     const rows: BenchRow[] = results.map((r) => ({ query: r.c.name, p50_ms: r.p50, events_read: r.eventsRead, buckets: r.buckets, plan_reads: r.access }));
     return {
       title: `Usage queries: ${scale.events.toLocaleString('en')} events over ${days} days (200 partners, 20 vendors x 5 models), PostgreSQL; p50 of ${RUNS} runs each`,
