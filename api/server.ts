@@ -93,9 +93,13 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const services = createServices({ dataSource, config, engine, logger, hooks: { unmetered: options.unmetered } });
   const pruneTimer = startPruningStoredResponses(services, logger);
 
-  const authenticate = async (req: Request): Promise<Principal | null> => {
+  /** The caller: null without an Authorization header; UNAUTHENTICATED for a malformed, unknown or revoked key. */
+  const callerOf = async (req: Request): Promise<Principal | null> => {
     const token = bearerToken(req);
-    return token ? services.apiKeys.authenticate(token, new Date()) : null;
+    if (token === null) return null;
+    const principal = token ? await services.apiKeys.authenticate(token, new Date()) : null;
+    if (!principal) throw new ApiError(ErrorCode.UNAUTHENTICATED, 'The API key is malformed, unknown or revoked');
+    return principal;
   };
 
   const app = express();
@@ -123,19 +127,12 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   await apollo.start();
 
   app.use(healthRouter({ dataSource, engine, registry }));
-  app.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, authenticate }));
+  app.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
   app.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
-    context: async ({ req }): Promise<RequestContext> => {
-      const token = bearerToken(req);
-      const principal = token === null ? null : await services.apiKeys.authenticate(token, new Date());
-      if (token !== null && !principal) {
-        throw new ApiError(ErrorCode.UNAUTHENTICATED, 'The API key is malformed, unknown or revoked');
-      }
-      return {
-        principal, db: dataSource.manager, loaders: createLoaders(dataSource), services,
+    context: async ({ req }): Promise<RequestContext> => ({
+        principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
         now: () => new Date(), requestId: randomUUID(),
-      };
-    },
+    }),
   }));
   app.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const status = error.status && error.status < 500 ? error.status : 500;

@@ -3,6 +3,7 @@ import { Role } from '../../schema/accounts/role.enum';
 import { FilePurpose } from '../../schema/catalogue/catalogue.enums';
 import { toGlobalId } from '../../schema/common/global-id';
 import type { Principal } from '../context';
+import { ApiError, ErrorCode } from '../common/errors';
 import { EmptyUploadError, FileStore, UploadTooLargeError } from './file-store.service';
 
 const ROLE_FOR_PURPOSE: Record<FilePurpose, Role> = {
@@ -22,13 +23,14 @@ function sendError(res: Response, status: number, code: string, message: string)
 export function fileUploadRouter(options: {
   fileStore: FileStore;
   maxBytes: number;
-  authenticate: (req: Request) => Promise<Principal | null>;
+  /** The caller: null without a key; throws UNAUTHENTICATED (an ApiError) for a bad one. */
+  callerOf: (req: Request) => Promise<Principal | null>;
 }): Router {
   const router = Router();
   router.post('/v1/files', async (req, res, next) => {
     try {
       const purpose = String(req.query.purpose ?? '').toUpperCase() as FilePurpose;
-      const principal = await options.authenticate(req);
+      const principal = await options.callerOf(req);
       if (!principal) return sendError(res, 401, 'UNAUTHENTICATED', 'An API key is required: send "Authorization: Bearer <key>"');
       if (!Object.values(FilePurpose).includes(purpose)) {
         return sendError(res, 400, 'BAD_USER_INPUT', 'Query parameter "purpose" must be "model" or "dataset"');
@@ -45,6 +47,9 @@ export function fileUploadRouter(options: {
       const file = await options.fileStore.save(req, principal.organizationId, purpose);
       res.status(201).json({ id: toGlobalId('File', file.id), sha256: file.sha256, bytes: Number(file.bytes), purpose: purpose.toLowerCase() });
     } catch (error) {
+      if (error instanceof ApiError && error.extensions.code === ErrorCode.UNAUTHENTICATED) {
+        return sendError(res, 401, 'UNAUTHENTICATED', error.message);
+      }
       if (error instanceof UploadTooLargeError) {
         res.setHeader('Connection', 'close');
         return sendError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);

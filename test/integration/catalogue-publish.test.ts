@@ -190,6 +190,12 @@ describe('publishing to the catalogue', () => {
       if ((response as Response).status === 413) expect(((await (response as Response).json()) as any).error.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
+    it('refuses an unknown key as the GraphQL endpoint does, saying so', async () => {
+      const res = await uploadFile(t.url, 'mk_00000000_' + 'A'.repeat(43), 'model', Buffer.from('x'));
+      expect(res.status).toBe(401);
+      expect(res.body.error).toEqual({ code: 'UNAUTHENTICATED', message: 'The API key is malformed, unknown or revoked' });
+    });
+
     it.each([
       ['no key', null, 'model', 401, 'UNAUTHENTICATED'],
       ['a partner uploading a model', 'partner', 'model', 403, 'FORBIDDEN'],
