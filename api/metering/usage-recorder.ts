@@ -99,17 +99,12 @@ function element(value: string | null): string {
   return NEEDS_ESCAPE.test(value) ? `"${value.replace(/[\\"]/g, '\\$&')}"` : `"${value}"`;
 }
 
-/** A PostgreSQL array literal (`{"a","b",NULL}`) for a `$n::type[]` parameter. */
-export function arrayLiteral(values: ReadonlyArray<string | null>): string {
-  return `{${values.map(element).join(',')}}`;
-}
-
 /**
- * The events of a batch as the ten unnest parameters: array literals in column order, each
- * call's shared values quoted once; meters, quantities and ids need no quotes. (Handing the
- * driver JS arrays cost more CPU than the rest of a flush: it converts and escapes element by
- * element.) Ids are UUIDv7:
- * they grow with time, so they append to their B-tree index instead of landing on random pages.
+ * The events of a batch as the ten unnest parameters: PostgreSQL array literals
+ * (`{"a","b",NULL}`) in column order, each call's shared values quoted once; meters,
+ * quantities and ids need no quotes. (Handing the driver JS arrays cost more CPU than the rest
+ * of a flush: it converts and escapes element by element.) Ids are UUIDv7: they grow with
+ * time, so they append to their B-tree index instead of landing on random pages.
  */
 export function eventColumns(calls: MeteredCall[]): string[] {
   const cols: string[][] = [[], [], [], [], [], [], [], [], [], []];
