@@ -37,17 +37,21 @@ describe('QuotaGuard (monthly caps: seeded from SQL, counted in memory)', () => 
     await database?.drop();
   });
 
+  type Sub = { id: string; organizationId: string };
+
+  /** Commits usage of a subscription through the recorder, as a call would (another replica's, say). */
+  const record = (subscription: Sub, occurredAt: Date, quantities: Partial<Record<Meter, number>>) => recorder.record({
+    organizationId: subscription.organizationId, subscriptionId: subscription.id, apiKeyId: null, modelId: randomUUID(), modelVersionId: null,
+    occurredAt, idempotencyKey: generatedIdempotencyKey(),
+    usage: Object.entries(quantities).map(([meter, q]) => ({ meter: meter as Meter, quantity: BigInt(q!) })),
+  });
+
   /** A subscription with `used` already committed this period (and some outside it, or canceled, that must not count). */
-  async function subscriptionWithUsage(used: Partial<Record<Meter, number>>) {
+  async function subscriptionWithUsage(used: Partial<Record<Meter, number>>): Promise<Sub> {
     const subscription = { id: randomUUID(), organizationId: randomUUID() };
-    const record = (occurredAt: Date, quantities: Partial<Record<Meter, number>>) => recorder.record({
-      organizationId: subscription.organizationId, subscriptionId: subscription.id, apiKeyId: null, modelId: randomUUID(), modelVersionId: null,
-      occurredAt, idempotencyKey: generatedIdempotencyKey(),
-      usage: Object.entries(quantities).map(([meter, q]) => ({ meter: meter as Meter, quantity: BigInt(q!) })),
-    });
-    await record(new Date('2026-11-05T00:00:00Z'), used);
-    await record(new Date('2026-10-31T23:59:59Z'), { REQUESTS: 1000, COMPUTE_MS: 1000 });
-    await record(new Date('2026-11-06T00:00:00Z'), { REQUESTS: 1000 });
+    await record(subscription, new Date('2026-11-05T00:00:00Z'), used);
+    await record(subscription, new Date('2026-10-31T23:59:59Z'), { REQUESTS: 1000, COMPUTE_MS: 1000 });
+    await record(subscription, new Date('2026-11-06T00:00:00Z'), { REQUESTS: 1000 });
     await db.query(`UPDATE usage_event SET canceled_at = now() WHERE subscription_id = $1 AND occurred_at = '2026-11-06T00:00:00Z'`, [subscription.id]);
     return subscription;
   }
@@ -87,7 +91,7 @@ describe('QuotaGuard (monthly caps: seeded from SQL, counted in memory)', () => 
     const five = plan([[Meter.REQUESTS, 5]]);
     guard.settle(await guard.admit(sub, five, PERIOD, requests(1), NOW), requests(1));
     // usage committed elsewhere (another replica) is not seen until the counter is re-seeded
-    await recorder.record({ organizationId: sub.organizationId, subscriptionId: sub.id, apiKeyId: null, modelId: randomUUID(), modelVersionId: null, occurredAt: new Date('2026-11-10T00:00:00Z'), idempotencyKey: generatedIdempotencyKey(), usage: requests(2) });
+    await record(sub, new Date('2026-11-10T00:00:00Z'), { REQUESTS: 2 });
     await expect(guard.admit(sub, five, PERIOD, requests(1), NOW)).resolves.toBeDefined();
     guard.forgetSubscription(sub.id);
     await expect(guard.admit(sub, five, PERIOD, requests(1), NOW)).rejects.toMatchObject({ extensions: { code: 'QUOTA_EXCEEDED', used: '5' } });
@@ -99,7 +103,7 @@ describe('QuotaGuard (monthly caps: seeded from SQL, counted in memory)', () => 
     const guard = new QuotaGuard(db, 1_000);
     const five = plan([[Meter.REQUESTS, 5]]);
     guard.settle(await guard.admit(sub, five, PERIOD, requests(0), NOW), []);
-    await recorder.record({ organizationId: sub.organizationId, subscriptionId: sub.id, apiKeyId: null, modelId: randomUUID(), modelVersionId: null, occurredAt: new Date('2026-11-10T00:00:00Z'), idempotencyKey: generatedIdempotencyKey(), usage: requests(1) });
+    await record(sub, new Date('2026-11-10T00:00:00Z'), { REQUESTS: 1 });
     guard.settle(await guard.admit(sub, five, PERIOD, requests(1), NOW), []); // still the seeded 4: admitted
     const later = new Date(NOW.getTime() + 2_000);
     await expect(guard.admit(sub, five, PERIOD, requests(1), later)).rejects.toMatchObject({ extensions: { used: '5' } });
