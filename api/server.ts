@@ -130,8 +130,8 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   app.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
   app.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
     context: async ({ req }): Promise<RequestContext> => ({
-        principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
-        now: () => new Date(), requestId: randomUUID(),
+      principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
+      now: () => new Date(), requestId: randomUUID(),
     }),
   }));
   app.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
