@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
@@ -68,6 +69,8 @@ export function createDataSource(config: DatabaseConfig): DataSource {
     } as DataSourceOptions);
   }
   const dataDir = config.dataDir ?? path.resolve('.data', 'pglite');
+  // NOTE: PGlite creates its own folder but not the folders above it (a fresh clone has no .data).
+  if (!dataDir.includes('://')) mkdirSync(path.dirname(dataDir), { recursive: true });
   const driver = new PGliteDriver({ dataDir }).driver as unknown as { Pool: unknown };
   driver.Pool = ExclusivePGlitePool;
   return new DataSource({ ...commonOptions(config), driver } as unknown as DataSourceOptions);
