@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { MeteredCall, UsageRecorder } from '../../api/metering/usage-recorder';
+import { generatedIdempotencyKey, MeteredCall, UsageRecorder } from '../../api/metering/usage-recorder';
 import { createDataSource } from '../../migrations/data-source';
 import { Meter } from '../../schema/metering/meter.enum';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
@@ -70,6 +70,18 @@ describe('UsageRecorder on a real database (group commit)', () => {
     expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
   });
 
+  it('writes every meter of calls with server-generated keys, each event with its own time-ordered id', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const keys = [generatedIdempotencyKey(), generatedIdempotencyKey()];
+    const everyMeter = (key: string): MeteredCall => ({ ...call(key), usage: Object.values(Meter).map((meter, i) => ({ meter, quantity: BigInt(i + 1) })) });
+    await Promise.all(keys.map((k) => recorder.record(everyMeter(k))));
+    const rows: Array<{ key: string; meter: string; quantity: number; id: string; tx: string }> = await db.query(
+      `SELECT idempotency_key AS key, meter, quantity::int AS quantity, id, xmin::text AS tx FROM usage_event WHERE idempotency_key = ANY($1) ORDER BY id`, [keys]);
+    expect(rows.map((r) => [r.key, r.meter, r.quantity])).toEqual(keys.flatMap((k) => [[k, 'REQUESTS', 1], [k, 'INPUT_TOKENS', 2], [k, 'COMPUTE_MS', 3], [k, 'TRAINING_STEPS', 4]]));
+    expect(new Set(rows.map((r) => r.id)).size).toBe(8);
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+  });
+
   onPostgres('answers a call only once its events are committed', async () => {
     const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const release = await blockInserts();
@@ -110,15 +122,18 @@ describe('UsageRecorder on a real database (group commit)', () => {
 
   it('stores answers with their events and hands back the first answer when a key comes again', async () => {
     const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
-    expect(await recorder.record(call('stored-old', [1, 2, 3], { hash: 'h-old', answer: 'first' }))).toEqual({ recorded: true });
-    const [fresh, retried] = await Promise.all([
+    expect(await recorder.record(call('stored-old', [1, 2, 0], { hash: 'h-old', answer: 'first' }))).toEqual({ recorded: true });
+    const [fresh, retried, again] = await Promise.all([
       recorder.record(call('stored-new', [1, 2, 3], { hash: 'h-new', answer: 'new' })),
       recorder.record(call('stored-old', [1, 9, 9], { hash: 'h-old', answer: 'second' })),
+      recorder.record(call('stored-new', [1, 4, 4], { hash: 'h-new', answer: 'same batch' })),
     ]);
     expect(fresh).toEqual({ recorded: true });
     expect(retried).toEqual({ recorded: false, existing: { requestHash: 'h-old', response: { answer: 'first' } } });
-    const old = await written(['stored-old']);
-    expect(old.map((r) => [r.meter, r.quantity])).toEqual([['REQUESTS', 1], ['INPUT_TOKENS', 2], ['COMPUTE_MS', 3]]);
+    expect(again).toEqual({ recorded: false, existing: { requestHash: 'h-new', response: { answer: 'new' } } });
+    // The retry had a COMPUTE_MS quantity the first call lacked: it adds nothing all the same.
+    expect((await written(['stored-old'])).map((r) => [r.meter, r.quantity])).toEqual([['REQUESTS', 1], ['INPUT_TOKENS', 2]]);
+    expect((await written(['stored-new'])).map((r) => [r.meter, r.quantity])).toEqual([['REQUESTS', 1], ['INPUT_TOKENS', 2], ['COMPUTE_MS', 3]]);
     expect(await recorder.findStored(ORG, 'stored-new')).toEqual({ requestHash: 'h-new', response: { answer: 'new' } });
   });
 
