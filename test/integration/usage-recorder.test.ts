@@ -111,6 +111,25 @@ describe('UsageRecorder on a real database (group commit)', () => {
     expect(tx.get('during-d')).not.toBe(tx.get('during-c'));
   });
 
+  onPostgres('sends a later call in a second statement while the first is still in flight (maxConcurrentFlushes)', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 2, minFlushIntervalMs: 20 });
+    const release = await blockInserts();
+    const first = recorder.record(call('overlap-a'));
+    await sleep(100);
+    const second = recorder.record(call('overlap-b'));
+    await sleep(100);
+    let waiting: number;
+    try {
+      [{ waiting }] = await db.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO usage_event%'`);
+    } finally {
+      await release();
+    }
+    await Promise.all([first, second]);
+    expect(waiting).toBe(2);
+    expect(new Set((await written(['overlap-a', 'overlap-b'])).map((r) => r.tx)).size).toBe(2);
+  });
+
   it('fails every call of a batch whose statement failed, and writes none of it', async () => {
     const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const good = recorder.record(call('failed-good'));
