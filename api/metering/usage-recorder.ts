@@ -169,12 +169,13 @@ export function generatedIdempotencyKey(): string {
 export const isGeneratedKey = (idempotencyKey: string) => idempotencyKey.startsWith('~');
 
 /**
- * Writes usage events with group commit: calls queue up while a flush is in flight, and the
+ * Writes usage events with group commit: calls queue up while flushes are in flight, and the
  * next flush writes all of them (up to `maxBatchEvents`) in ONE statement, a multi-row
- * `INSERT ... SELECT * FROM unnest(...) ON CONFLICT DO NOTHING` together with the stored
- * answers of calls that carried a requestId. `record` resolves only once that statement has
- * committed, so an answered call is never unbilled; the unique key
- * (organization, idempotency key, meter) makes a retried call, on any replica, count once.
+ * `INSERT ... SELECT ... FROM unnest(...)` of one row per call, expanded into its events,
+ * together with the stored answers of calls that carried a requestId. `record` resolves only
+ * once that statement has committed, so an answered call is never unbilled; the unique key
+ * (organization, meter, idempotency key) and the stored answer make a retried call, on any
+ * replica, count once.
  */
 export class UsageRecorder implements UsageSink {
   private queue: Pending[] = [];
