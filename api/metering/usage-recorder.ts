@@ -112,7 +112,8 @@ function insertEvents(columns: Column[]): string {
  */
 const INSERT_GENERATED_SQL = insertEvents(CALL_COLUMNS);
 
-const ANSWER_PARAMS = CALL_COLUMNS.length + 1;
+/** The answers' four unnest parameters follow the call columns and their `stores_answer` flag. */
+const FIRST_ANSWER_PARAM = CALL_COLUMNS.length + 2;
 
 /**
  * Stored answers and events in one statement, so both commit or neither does. A call that
@@ -120,7 +121,7 @@ const ANSWER_PARAMS = CALL_COLUMNS.length + 1;
  * of a meter the first call had no quantity for.
  */
 const INSERT_EVENTS_AND_ANSWERS_SQL = `WITH answers AS (INSERT INTO stored_response (organization_id, idempotency_key, request_hash, response)
-    SELECT * FROM unnest($${ANSWER_PARAMS + 1}::uuid[], $${ANSWER_PARAMS + 2}::text[], $${ANSWER_PARAMS + 3}::text[], $${ANSWER_PARAMS + 4}::jsonb[])
+    SELECT * FROM unnest($${FIRST_ANSWER_PARAM}::uuid[], $${FIRST_ANSWER_PARAM + 1}::text[], $${FIRST_ANSWER_PARAM + 2}::text[], $${FIRST_ANSWER_PARAM + 3}::jsonb[])
     ON CONFLICT DO NOTHING RETURNING organization_id, idempotency_key),
   events AS (${insertEvents([...CALL_COLUMNS, ['stores_answer', 'boolean']])}
     AND (NOT c.stores_answer OR (c.organization_id, c.idempotency_key) IN (SELECT organization_id, idempotency_key FROM answers))
@@ -141,15 +142,15 @@ function element(value: string | null): string {
  * rest of a flush: it converts and escapes element by element.) Event ids are UUIDv7: they grow
  * with time, so they append to their B-tree index instead of landing on random pages.
  */
-export function callColumns(calls: MeteredCall[]): string[] {
+function callColumns(calls: MeteredCall[]): string[] {
   const cols: string[][] = CALL_COLUMNS.map(() => []);
   for (const c of calls) {
     const shared = [c.organizationId, c.subscriptionId, c.apiKeyId, c.modelId, c.modelVersionId, c.occurredAt.toISOString(), c.idempotencyKey];
     shared.forEach((value, i) => cols[i].push(element(value)));
     METERS.forEach((meter, i) => {
       const quantity = c.usage.find((line) => line.meter === meter)?.quantity ?? 0n;
-      cols[7 + 2 * i].push(quantity > 0n ? quantity.toString() : 'NULL');
-      cols[8 + 2 * i].push(quantity > 0n ? uuidv7() : 'NULL');
+      cols[shared.length + 2 * i].push(quantity > 0n ? quantity.toString() : 'NULL');
+      cols[shared.length + 2 * i + 1].push(quantity > 0n ? uuidv7() : 'NULL');
     });
   }
   return cols.map((col) => `{${col.join(',')}}`);
@@ -166,7 +167,7 @@ export function generatedIdempotencyKey(): string {
 }
 
 /** Whether the server generated this key (see {@link generatedIdempotencyKey}). */
-export const isGeneratedKey = (idempotencyKey: string) => idempotencyKey.startsWith('~');
+const isGeneratedKey = (idempotencyKey: string) => idempotencyKey.startsWith('~');
 
 /**
  * Writes usage events with group commit: calls queue up while flushes are in flight, and the
@@ -307,7 +308,10 @@ export class UsageRecorder implements UsageSink {
     // NOTE: a key twice in one batch is stored once (the first call's); the other gets that answer.
     // Rows go in key order so that two replicas' flushes never wait on each other in a cycle.
     const firstByKey = new Map<string, MeteredCall>();
-    for (const c of withAnswers) if (!firstByKey.has(keyOf(c.organizationId, c.idempotencyKey))) firstByKey.set(keyOf(c.organizationId, c.idempotencyKey), c);
+    for (const c of withAnswers) {
+      const key = keyOf(c.organizationId, c.idempotencyKey);
+      if (!firstByKey.has(key)) firstByKey.set(key, c);
+    }
     const sorted = [...firstByKey].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
     const rows = [...calls.filter((c) => !c.stored), ...sorted];
     const answers = [
