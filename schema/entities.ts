@@ -5,9 +5,10 @@ import { ModelVersion } from './catalogue/model-version.entity';
 import { Plan } from './catalogue/plan.entity';
 import { PlanCharge } from './catalogue/plan-charge.entity';
 import { StoredFile } from './catalogue/stored-file.entity';
+import { HourlyUsageTotal } from './metering/hourly-usage-total.entity';
 import { StoredResponse } from './metering/stored-response.entity';
 import { UsageEvent } from './metering/usage-event.entity';
 import { Subscription } from './subscriptions/subscription.entity';
 
 /** Every TypeORM entity, in one list for the data source and the drift check. */
-export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, UsageEvent, StoredResponse];
+export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, UsageEvent, HourlyUsageTotal, StoredResponse];
