@@ -20,7 +20,7 @@ import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildApiSchema } from './schema-builder';
 import { UsageRecorder } from './metering/usage-recorder';
-import { createServices, Services } from './services';
+import { createServices, Services, ServiceHooks } from './services';
 
 /** A running server: its URL and the parts tests and the seed need. */
 export interface AppServer {
@@ -46,6 +46,8 @@ export interface ServerOptions {
   onSqlStatement?: (sql: string) => void;
   /** BENCHMARK ONLY: serve runInference without recording usage (metered vs unmetered comparison). */
   unmetered?: boolean;
+  /** BENCHMARK ONLY: see ServiceHooks.wrapUsageSink. */
+  wrapUsageSink?: ServiceHooks['wrapUsageSink'];
 }
 
 function statementLogger(onSqlStatement?: (sql: string) => void): TypeOrmLogger | undefined {
@@ -90,7 +92,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const schema = await buildApiSchema();
   const dataSource = await openDatabase(config, logger, options);
   const engine = await EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry });
-  const services = createServices({ dataSource, config, engine, logger, hooks: { unmetered: options.unmetered } });
+  const services = createServices({ dataSource, config, engine, logger, hooks: { unmetered: options.unmetered, wrapUsageSink: options.wrapUsageSink } });
   const pruneTimer = startPruningStoredResponses(services, logger);
 
   /** The caller: null without an Authorization header; UNAUTHENTICATED for a malformed, unknown or revoked key. */

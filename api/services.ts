@@ -25,9 +25,16 @@ import { SubscriptionService } from './subscriptions/subscription.service';
 export interface ServiceHooks {
   /** BENCHMARK ONLY: run inference without writing usage (see UnmeteredRecorder). */
   unmetered?: boolean;
+  /** BENCHMARK ONLY: wraps the usage sink (to time its holds, or to add a delay and nothing else). */
+  wrapUsageSink?: (sink: UsageSink) => UsageSink;
 }
 
 function createRecorder(dataSource: DataSource, hooks: ServiceHooks, logger: Logger): UsageSink {
+  const sink = createSink(dataSource, hooks, logger);
+  return hooks.wrapUsageSink ? hooks.wrapUsageSink(sink) : sink;
+}
+
+function createSink(dataSource: DataSource, hooks: ServiceHooks, logger: Logger): UsageSink {
   if (hooks.unmetered) return new UnmeteredRecorder();
   return new UsageRecorder(dataSource, defaultRecorderOptions(isEmbedded(dataSource), (error, calls) =>
     logger.error({ err: error, calls }, 'usage events could not be written; those calls were answered with an error and not billed')));

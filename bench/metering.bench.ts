@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { configFromEnv } from '../api/config';
-import { defaultRecorderOptions, generatedIdempotencyKey, MeteredCall, UsageRecorder } from '../api/metering/usage-recorder';
+import { defaultRecorderOptions, generatedIdempotencyKey, MeteredCall, RecordOutcome, UsageRecorder, UsageSink } from '../api/metering/usage-recorder';
 import { DemoKeys, seedDemo } from '../api/seed/demo-seed';
 import { AppServer, startServer } from '../api/server';
 import { tokenize } from '../inference';
@@ -107,6 +107,10 @@ async function ingestPhase(rounds: number) {
 interface Servers {
   metered: AppServer;
   unmetered: AppServer;
+  /** Unmetered, but each call held as long as `holds.delayMs` says: the metered wait and nothing else. */
+  delayOnly: AppServer;
+  /** How long each server's recorder held each call (ms), and the delay-only server's timer. */
+  holds: { metered: number[]; delayOnly: number[]; delayMs: number };
   keys: DemoKeys;
   ids: Awaited<ReturnType<typeof publishBenchModels>>;
   cleanup(): Promise<void>;
@@ -116,19 +120,36 @@ async function startServers(): Promise<Servers> {
   const database = await createDatabaseOn(SERVER_URL, `bench_e2e_${process.pid}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'metering-bench-'));
   const config = configFromEnv({ LOG_LEVEL: 'error', PORT: '0', DATA_DIR: dataDir, DATABASE_URL: database.url, NODE_ENV: 'production' });
-  const metered = await startServer(config);
+  const holds = { metered: [] as number[], delayOnly: [] as number[], delayMs: 0 };
+  const timed = (into: number[]) => async (record: () => Promise<RecordOutcome>) => {
+    const t0 = performance.now();
+    const outcome = await record();
+    into.push(performance.now() - t0);
+    return outcome;
+  };
+  const metered = await startServer(config, { wrapUsageSink: (sink) => heldFor(sink, timed(holds.metered)) });
   const keys = (await seedDemo(metered, dataDir))!;
   const ids = await publishBenchModels(metered);
   const unmetered = await startServer(config, { unmetered: true });
+  const delayOnly = await startServer(config, { unmetered: true, wrapUsageSink: (sink) => heldFor(sink, (record) => timed(holds.delayOnly)(async () => {
+    await new Promise((resolve) => setTimeout(resolve, holds.delayMs));
+    return record();
+  })) });
   return {
-    metered, unmetered, keys, ids,
+    metered, unmetered, delayOnly, holds, keys, ids,
     async cleanup() {
       await metered.stop();
       await unmetered.stop();
+      await delayOnly.stop();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A usage sink whose `record` goes through `around` (to time it, or to delay it). */
+function heldFor(sink: UsageSink, around: (record: () => Promise<RecordOutcome>) => Promise<RecordOutcome>): UsageSink {
+  return { record: (call) => around(() => sink.record(call)), findStored: (org, key) => sink.findStored(org, key), stop: () => sink.stop() };
 }
 
 const RUN = 'mutation($input: RunInferenceInput!) { runInference(input: $input) { predictions { label score } usage { meter quantity } userErrors { code } } }';
@@ -164,6 +185,11 @@ interface E2eRound {
   inference: number;
   metered: number;
   unmetered: number;
+  /** The metered server's median hold of a call in the recorder, and the delay-only pair. */
+  holdMs: number;
+  delayOnlyHoldMs: number;
+  delayOnly: number;
+  unmeteredVsDelayOnly: number;
   meteredWithId: number;
   unmeteredWithId: number;
   trivial: number;
@@ -174,20 +200,31 @@ interface E2eRound {
 async function e2eRound(s: Servers, seconds: number, run: string): Promise<E2eRound> {
   const metered = new GraphQLClient(s.metered.port, s.keys.partner);
   const unmetered = new GraphQLClient(s.unmetered.port, s.keys.partner);
+  const delayOnly = new GraphQLClient(s.delayOnly.port, s.keys.partner);
   const heavyRef = await heavyModelRef(s);
   const heavyInputs = tokenize(TEXTS.slice(0, HEAVY_TEXTS), heavyRef.spec);
   try {
     const small = (c: GraphQLClient) => (i: number) => checked(c, inferBody(s.ids.sentimentModelId, [TEXTS[i % TEXTS.length]]));
     const smallWithId = (c: GraphQLClient) => (i: number) => checked(c, inferBody(s.ids.sentimentModelId, [TEXTS[i % TEXTS.length]], `${run}-${i}-${randomUUID()}`));
+    s.holds.metered.length = 0;
     const [meteredRps, unmeteredRps] = await paired(seconds, small(metered), small(unmetered));
+    const holdMs = median(s.holds.metered);
+    // NOTE: a timer's hold runs past its delay by the busy loop's latency; the previous round's
+    // overshoot is taken off, so the delay-only hold tracks the metered one (to the timer's 1 ms).
+    const overshoot = s.holds.delayOnly.length ? median(s.holds.delayOnly) - s.holds.delayMs : 0;
+    s.holds.delayMs = Math.max(0, Math.round(holdMs - overshoot));
+    s.holds.delayOnly.length = 0;
+    const [delayOnlyRps, unmeteredVsDelayOnly] = await paired(seconds, small(delayOnly), small(unmetered));
+    const delayOnlyHoldMs = median(s.holds.delayOnly);
     const [meteredWithId, unmeteredWithId] = await paired(seconds, smallWithId(metered), smallWithId(unmetered));
     const [inference, trivial] = await paired(seconds, small(metered), () => checked(metered, '{"query":"{ viewer { id } }"}'));
     const [heavyGraphql, heavyPool] = await paired(seconds, () => checked(metered, inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))),
       () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(heavyInputs.inputs)));
-    return { metered: meteredRps, unmetered: unmeteredRps, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
+    return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
   } finally {
     metered.close();
     unmetered.close();
+    delayOnly.close();
   }
 }
 
@@ -300,6 +337,9 @@ async function run(args: string[]) {
     ingest_vs_limit: ingest?.ratio ?? NaN,
     metered_vs_unmetered: m((r) => r.metered / r.unmetered),
     metered_vs_unmetered_with_request_id: m((r) => r.meteredWithId / r.unmeteredWithId),
+    metered_hold_p50_ms: m((r) => r.holdMs),
+    delay_only_hold_p50_ms: m((r) => r.delayOnlyHoldMs),
+    delay_only_vs_unmetered: m((r) => r.delayOnly / r.unmeteredVsDelayOnly),
     graphql_vs_pool: m((r) => r.heavyGraphql / r.heavyPool),
     added_p50_ms: e2e ? median(e2e.latencies.map((l) => l.graphqlP50 - l.poolP50)) : NaN,
     added_p50_ms_without_metering: e2e ? median(e2e.latencies.map((l) => l.unmeteredP50 - l.poolP50)) : NaN,
@@ -313,6 +353,10 @@ async function run(args: string[]) {
     { measure: 'runInference sentiment x1 text, unmetered', value: m((r) => r.unmetered), unit: 'req/s' },
     { measure: '  same, each call with a fresh requestId, metered', value: m((r) => r.meteredWithId), unit: 'req/s' },
     { measure: '  same, each call with a fresh requestId, unmetered', value: m((r) => r.unmeteredWithId), unit: 'req/s' },
+    { measure: '  metered: median time a call waited for its commit', value: figures.metered_hold_p50_ms, unit: 'ms' },
+    { measure: '  unmetered, each call held by a timer instead (no database work)', value: m((r) => r.delayOnly), unit: 'req/s' },
+    { measure: '  ... its median hold', value: figures.delay_only_hold_p50_ms, unit: 'ms' },
+    { measure: '  unmetered, paired with the row above', value: m((r) => r.unmeteredVsDelayOnly), unit: 'req/s' },
     { measure: '{ viewer { id } }', value: m((r) => r.trivial), unit: 'req/s' },
     { measure: '  runInference sentiment x1 text, metered, alternating with it', value: m((r) => r.inference), unit: 'req/s' },
     { measure: `heavy model x${HEAVY_TEXTS} texts, GraphQL (metered)`, value: m((r) => r.heavyGraphql), unit: 'req/s' },
@@ -339,6 +383,7 @@ async function run(args: string[]) {
     notes: [
       `\nheadline calls carry no requestId; the requestId rows store each answer with its events (one statement). REQUESTS events written: ${e2e?.meteredEvents ?? 0}`,
       'ratios are medians of per-round ratios of paired, alternating slices; the API, its engine workers, PostgreSQL and the load generator share this machine\'s cores.',
+      'delay_only_vs_unmetered: the unmetered server with each call held by a timer about as long as the metered median wait, and no database work: what the wait alone costs 32 closed-loop clients.',
       'added_p50_ms: one caller, alternating pool / GraphQL / GraphQL-without-metering calls; a metered call waits for one durable commit, see the idle-commit rows.',
       'floor: a bare Express + Apollo server with one trivial resolver, called after the loop idled through a heavy computation: what any GraphQL call costs here before our code runs.',
     ],
