@@ -1,9 +1,9 @@
 import { UsageBucketSize, UsageFilter, UsageGroupBy } from '../../schema/metering/metering.inputs';
 import { UsageBucket } from '../../schema/metering/metering.payloads';
-import { NO_ID } from '../../schema/metering/hourly-usage-total.entity';
 import { Meter } from '../../schema/metering/meter.enum';
 import { RequestContext } from '../context';
 import { badUserInput } from '../common/errors';
+import { countedUsageRows } from './counted-usage';
 import { filterIdOrThrow, scopeCondition, usageScope } from './usage-scope';
 
 const HOUR_MS = 3_600_000;
@@ -38,9 +38,6 @@ function checkWindow(filter: UsageFilter, bucket: UsageBucketSize): void {
     throw badUserInput(`${bucket} buckets cover at most ${MAX_SPAN_MS[bucket] / DAY_MS} days; narrow from/to or use DAY buckets`, { field: 'filter.to' });
   }
 }
-
-const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
-const ceilHour = (t: number) => Math.ceil(t / HOUR_MS) * HOUR_MS;
 
 /**
  * When usage queries read the hourly totals: `always`, `never` (benchmarks: the reference), or
@@ -96,26 +93,11 @@ export class UsageQueryService {
       return where.join(' AND ');
     };
     const grouped = [...new Set(groupBy)].flatMap((g) => (GROUP_COLUMNS[g] ? [GROUP_COLUMNS[g]!] : []));
-    const [from, to] = [filter.from.getTime(), filter.to.getTime()];
-    let [wholeFrom, wholeTo] = [ceilHour(from), floorHour(to)];
-    if (wholeFrom >= wholeTo || !(await this.readsHourlyTotals(ctx))) [wholeFrom, wholeTo] = [to, to];
-    const parts: string[] = [];
-    const events = (start: number, end: number) => {
-      if (start >= end) return;
-      parts.push(`SELECT e.occurred_at AS at, e.meter${grouped.map((c) => `, e.${c}`).join('')}, e.quantity FROM usage_event e
-        WHERE e.occurred_at >= ${param(new Date(start).toISOString())} AND e.occurred_at < ${param(new Date(end).toISOString())} AND e.canceled_at IS NULL AND ${narrowed('e')}`);
-    };
-    events(from, wholeFrom);
-    if (wholeFrom < wholeTo) {
-      const column = (c: string) => (c === 'model_id' ? 'h.model_id' : `NULLIF(h.${c}, '${NO_ID}'::uuid) AS ${c}`);
-      parts.push(`SELECT h.hour AS at, h.meter${grouped.map((c) => `, ${column(c)}`).join('')}, h.quantity FROM hourly_usage_total h
-        WHERE h.hour >= ${param(new Date(wholeFrom).toISOString())} AND h.hour < ${param(new Date(wholeTo).toISOString())} AND h.events > 0 AND ${narrowed('h')}`);
-    }
-    events(wholeTo, to);
+    const rowsSql = countedUsageRows({ from: filter.from, to: filter.to, where: narrowed, columns: grouped, readHourlyTotals: await this.readsHourlyTotals(ctx) }, params);
     const keys = ['1', 'r.meter', ...grouped.map((c) => `r.${c}`)].join(', ');
     const rows: BucketRow[] = await ctx.db.query(
       `SELECT ${bucketStart(bucket)} AS start, r.meter${grouped.map((c) => `, r.${c}`).join('')}, SUM(r.quantity)::text AS quantity
-       FROM (${parts.join(' UNION ALL ')}) r GROUP BY ${keys} ORDER BY ${keys}`,
+       FROM (${rowsSql}) r GROUP BY ${keys} ORDER BY ${keys}`,
       params,
     );
     return rows.map((r) => ({

@@ -3,6 +3,7 @@ import { Plan } from '../../schema/catalogue/plan.entity';
 import { Meter } from '../../schema/metering/meter.enum';
 import type { Subscription } from '../../schema/subscriptions/subscription.entity';
 import { ApiError, ErrorCode } from '../common/errors';
+import { countedUsageRows } from '../metering/counted-usage';
 import type { UsageLine } from '../metering/usage-recorder';
 import { BillingPeriod } from './billing-period';
 
@@ -69,12 +70,18 @@ export class QuotaGuard {
     for (const key of this.counters.keys()) if (key.startsWith(`${subscriptionId}|`)) this.counters.delete(key);
   }
 
-  /** Committed, non-canceled usage of a subscription per meter within a period (one query). */
+  /**
+   * Committed, non-canceled usage of a subscription per meter within a period (one query; whole
+   * hours from the hourly totals, so a busy month costs hundreds of rows, not millions of events).
+   */
   async usedInPeriod(db: EntityManager | DataSource, subscription: Pick<Subscription, 'id' | 'organizationId'>, period: BillingPeriod): Promise<Map<Meter, bigint>> {
+    const params: unknown[] = [subscription.organizationId, subscription.id];
     const rows: Array<{ meter: Meter; used: string }> = await db.query(
-      `SELECT meter, COALESCE(SUM(quantity), 0)::text AS used FROM usage_event
-       WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3 AND subscription_id = $4 AND canceled_at IS NULL GROUP BY meter`,
-      [subscription.organizationId, period.start.toISOString(), period.end.toISOString(), subscription.id],
+      `SELECT r.meter, SUM(r.quantity)::text AS used FROM (${countedUsageRows({
+        from: period.start, to: period.end, columns: [], readHourlyTotals: true,
+        where: (alias) => `${alias}.organization_id = $1 AND ${alias}.subscription_id = $2`,
+      }, params)}) r GROUP BY r.meter`,
+      params,
     );
     return new Map(rows.map((r) => [r.meter, BigInt(r.used)]));
   }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { RequestContext } from '../../api/context';
 import { UsageQueryService } from '../../api/metering/usage-query.service';
 import { generatedIdempotencyKey, UsageRecorder } from '../../api/metering/usage-recorder';
+import { QuotaGuard } from '../../api/subscriptions/quota-guard';
 import { createDataSource } from '../../migrations/data-source';
 import { OrganizationKind } from '../../schema/accounts/organization.entity';
 import { Role } from '../../schema/accounts/role.enum';
@@ -13,7 +14,7 @@ import { SeededRandom } from '../../inference';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 // The hourly usage totals (HourlyUsageTotal) against the events they sum, through every kind of
-// write to usage_event, and the usage query that reads whole hours from them.
+// write to usage_event, and the usage queries and quota seeding that read whole hours from them.
 
 const ORGS = [randomUUID(), randomUUID(), randomUUID()];
 const MODELS: string[] = [randomUUID(), randomUUID()];
@@ -97,7 +98,7 @@ describe('hourly usage totals', () => {
     expect(await db.query('SELECT * FROM hourly_usage_total')).toEqual([]);
   });
 
-  describe('usage query over whole and partial hours', () => {
+  describe('usage queries and quota seeding over whole and partial hours', () => {
     const service = new UsageQueryService({ hourlyTotals: 'always' });
     const ctx = () => ({
       principal: { apiKeyId: KEY, organizationId: ORGS[0], organizationKind: OrganizationKind.PARTNER, roles: [Role.PARTNER] }, db: db.manager, now: () => new Date(),
@@ -124,6 +125,12 @@ describe('hourly usage totals', () => {
         .toEqual([['10:00', 'REQUESTS', 0, 3], ['11:00', 'REQUESTS', 0, 4], ['12:00', 'REQUESTS', 0, 8]]);
       expect(await query('10:20:00', '10:50:00')).toEqual([['10:00', 'REQUESTS', 0, 2]]);
       expect(await query('13:00:00', '14:00:00')).toEqual([]);
+    });
+
+    it("gives a quota a subscription's usage over a period that starts and ends mid-hour", async () => {
+      const used = await new QuotaGuard(db, 60_000).usedInPeriod(db, { id: SUBSCRIPTION, organizationId: ORGS[0] },
+        { start: new Date(`${DAY}T10:30:00Z`), end: new Date(`${DAY}T12:05:00Z`) });
+      expect(Object.fromEntries(used)).toEqual({ REQUESTS: 2n + 4n + 32n, INPUT_TOKENS: 64n });
     });
 
     it('leaves out an event canceled after it was summed', async () => {

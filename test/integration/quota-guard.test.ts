@@ -25,7 +25,7 @@ describe('QuotaGuard (monthly caps: seeded from SQL, counted in memory)', () => 
     const ignore = () => undefined;
     db = createDataSource({
       databaseUrl: database.url, dataDir: 'memory://',
-      logger: { logQuery: (sql) => void (/FROM usage_event/.test(sql) && usageQueries++), logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore },
+      logger: { logQuery: (sql) => void (/FROM (usage_event|hourly_usage_total)\b/.test(sql) && usageQueries++), logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore },
     });
     await db.initialize();
     await db.runMigrations({ transaction: 'each' });
