@@ -4,14 +4,13 @@ import type { RequestContext } from '../../api/context';
 import { UsageQueryService } from '../../api/metering/usage-query.service';
 import { generatedIdempotencyKey, UsageRecorder } from '../../api/metering/usage-recorder';
 import { QuotaGuard } from '../../api/subscriptions/quota-guard';
-import { createDataSource } from '../../migrations/data-source';
 import { OrganizationKind } from '../../schema/accounts/organization.entity';
 import { Role } from '../../schema/accounts/role.enum';
 import { toGlobalId } from '../../schema/common/global-id';
 import { UsageBucketSize, UsageFilter, UsageGroupBy } from '../../schema/metering/metering.inputs';
 import { Meter } from '../../schema/metering/meter.enum';
 import { SeededRandom } from '../../inference';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createMigratedDataSource, TestDatabase } from '../support/test-database';
 
 // The hourly usage totals (HourlyUsageTotal) against the events they sum, through every kind of
 // write to usage_event, and the usage queries and quota seeding that read whole hours from them.
@@ -34,17 +33,12 @@ const TOTALS = `SELECT hour, organization_id, model_id, subscription_id, api_key
 describe('hourly usage totals', () => {
   let database: TestDatabase;
   let db: DataSource;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://' });
-    await db.initialize();
-    await db.runMigrations({ transaction: 'each' });
+    ({ db, database, close } = await createMigratedDataSource());
   });
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
+  afterAll(async () => close?.());
   beforeEach(async () => db.query('TRUNCATE usage_event'));
 
   /** Inserts events at the given times (one call each, REQUESTS meter unless said), returning their keys. */

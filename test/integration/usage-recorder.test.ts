@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { generatedIdempotencyKey, MeteredCall, UsageRecorder } from '../../api/metering/usage-recorder';
-import { createDataSource } from '../../migrations/data-source';
 import { Meter } from '../../schema/metering/meter.enum';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createMigratedDataSource, TestDatabase } from '../support/test-database';
 
 // The recorder against a real database. Rows written by one statement share a transaction id
 // (xmin), which is how these tests see what went out together.
@@ -27,17 +26,12 @@ const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
 describe('UsageRecorder on a real database (group commit)', () => {
   let database: TestDatabase;
   let db: DataSource;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://' });
-    await db.initialize();
-    await db.runMigrations({ transaction: 'each' });
+    ({ db, database, close } = await createMigratedDataSource());
   });
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
+  afterAll(async () => close?.());
 
   async function written(keys: string[]): Promise<Array<{ key: string; meter: string; quantity: number; tx: string }>> {
     return db.query(

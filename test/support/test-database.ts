@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '../../migrations/data-source';
 
 /**
  * A database of its own for one test file: on TEST_DATABASE_URL's server (a fresh database,
@@ -35,4 +37,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (!serverUrl) return { kind: 'pglite', drop: async () => undefined };
   const database = await createDatabaseOn(serverUrl, `test_${process.pid}_${randomBytes(4).toString('hex')}`);
   return { ...database, kind: 'postgres' };
+}
+
+/** A migrated data source on a database of its own (see createTestDatabase); `close()` closes and drops both. */
+export async function createMigratedDataSource(): Promise<{ db: DataSource; database: TestDatabase; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://' });
+  await db.initialize();
+  await db.runMigrations({ transaction: 'each' });
+  return {
+    db, database,
+    async close() {
+      await db.destroy();
+      await database.drop();
+    },
+  };
 }
