@@ -22,6 +22,11 @@ const ROLES_BY_KIND: Record<OrganizationKind, Role[]> = {
 interface CachedKey {
   principal: Principal;
   secretHash: string;
+}
+
+/** A key's lookup (pending or done; null: unknown or revoked) and until when it stands. */
+interface CacheEntry {
+  key: Promise<CachedKey | null>;
   expiresAt: number;
 }
 
@@ -31,7 +36,7 @@ interface CachedKey {
  * within `cacheTtlMs`); `lastUsedAt` is written at most once a minute per key, off the request path.
  */
 export class ApiKeyService {
-  private readonly cache = new Map<string, CachedKey>();
+  private readonly cache = new Map<string, CacheEntry>();
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
@@ -44,27 +49,37 @@ export class ApiKeyService {
     const prefix = prefixOf(plaintext);
     if (!prefix) return null;
     const hash = hashApiKey(plaintext);
-    let cached = this.cache.get(prefix);
-    if (!cached || cached.expiresAt < now.getTime()) {
-      cached = await this.loadKey(prefix, now);
-      if (!cached) return null;
-    }
-    if (!hashesEqual(cached.secretHash, hash)) return null;
+    let entry = this.cache.get(prefix);
+    if (!entry || entry.expiresAt < now.getTime()) entry = this.lookUp(prefix, now);
+    const cached = await entry.key;
+    if (!cached || !hashesEqual(cached.secretHash, hash)) return null;
     this.touch(cached.principal.apiKeyId, now);
     return cached.principal;
   }
 
-  private async loadKey(prefix: string, now: Date): Promise<CachedKey | undefined> {
-    this.cache.delete(prefix);
+  /**
+   * NOTE: the lookup's promise is cached, so the requests that find a key's entry expired at
+   * once share one query (under load they arrive in bursts; each used to run its own). Unknown
+   * keys and failed lookups are not kept: random keys cannot fill the cache, and the next
+   * request after an error tries again.
+   */
+  private lookUp(prefix: string, now: Date): CacheEntry {
+    const entry: CacheEntry = { key: this.loadKey(prefix), expiresAt: now.getTime() + this.options.cacheTtlMs };
+    this.cache.set(prefix, entry);
+    const forget = () => {
+      if (this.cache.get(prefix) === entry) this.cache.delete(prefix);
+    };
+    entry.key.then((key) => key ?? forget(), forget);
+    return entry;
+  }
+
+  private async loadKey(prefix: string): Promise<CachedKey | null> {
     const key = await this.dataSource.getRepository(ApiKey).findOne({ where: { prefix }, relations: { organization: true } });
-    if (!key || key.revokedAt || !key.organization) return undefined;
-    const entry: CachedKey = {
+    if (!key || key.revokedAt || !key.organization) return null;
+    return {
       principal: { apiKeyId: key.id, organizationId: key.organizationId, organizationKind: key.organization.kind, roles: key.roles },
       secretHash: key.secretHash,
-      expiresAt: now.getTime() + this.options.cacheTtlMs,
     };
-    this.cache.set(prefix, entry);
-    return entry;
   }
 
   private touch(apiKeyId: string, now: Date): void {

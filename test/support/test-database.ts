@@ -39,10 +39,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return { ...database, kind: 'postgres' };
 }
 
-/** A migrated data source on a database of its own (see createTestDatabase); `close()` closes and drops both. */
-export async function createMigratedDataSource(): Promise<{ db: DataSource; database: TestDatabase; close(): Promise<void> }> {
+/**
+ * A migrated data source on a database of its own (see createTestDatabase), told every statement
+ * it sends through TypeORM when `onSql` is given; `close()` closes and drops both.
+ */
+export async function createMigratedDataSource(onSql?: (sql: string) => void): Promise<{ db: DataSource; database: TestDatabase; close(): Promise<void> }> {
   const database = await createTestDatabase();
-  const db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://' });
+  const ignore = () => undefined;
+  const logger = onSql && { logQuery: onSql, logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore };
+  const db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://', logger });
   await db.initialize();
   await db.runMigrations({ transaction: 'each' });
   return {
