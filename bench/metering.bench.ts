@@ -24,6 +24,8 @@ const INGEST_CALLS = 20_000; // x 3 meters = 60,000 events per round
 const INGEST_PRODUCERS = 1000;
 const BARE_BATCH = 1000;
 const CLIENTS = 32;
+/** Enough callers to keep the event loop busy through the commit waits: throughput at saturation. */
+const SATURATING_CLIENTS = 128;
 const HEAVY_TEXTS = 8;
 
 const median = (values: number[]) => percentile(values, 50);
@@ -171,12 +173,12 @@ async function subscribePartner(client: GraphQLClient, planId: string): Promise<
  * Two loads compared in alternating slices (A B B A A B ...), so that a burst of load from
  * elsewhere on the machine falls on both; requests per second of each.
  */
-async function paired(seconds: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>): Promise<[number, number]> {
+async function paired(seconds: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>, clients = CLIENTS): Promise<[number, number]> {
   const slices = Math.max(2, Math.round(seconds / 0.5));
   const counts = [0, 0];
   for (let k = 0; k < slices; k++) {
     const order = k % 2 === 0 ? [0, 1] : [1, 0];
-    for (const which of order) counts[which] += (await closedLoop(CLIENTS, seconds / slices, which === 0 ? a : b)).count;
+    for (const which of order) counts[which] += (await closedLoop(clients, seconds / slices, which === 0 ? a : b)).count;
   }
   return [counts[0] / seconds, counts[1] / seconds];
 }
@@ -190,6 +192,8 @@ interface E2eRound {
   delayOnlyHoldMs: number;
   delayOnly: number;
   unmeteredVsDelayOnly: number;
+  meteredSaturated: number;
+  unmeteredSaturated: number;
   meteredWithId: number;
   unmeteredWithId: number;
   trivial: number;
@@ -216,11 +220,12 @@ async function e2eRound(s: Servers, seconds: number, run: string): Promise<E2eRo
     s.holds.delayOnly.length = 0;
     const [delayOnlyRps, unmeteredVsDelayOnly] = await paired(seconds, small(delayOnly), small(unmetered));
     const delayOnlyHoldMs = median(s.holds.delayOnly);
+    const [meteredSaturated, unmeteredSaturated] = await paired(seconds, small(metered), small(unmetered), SATURATING_CLIENTS);
     const [meteredWithId, unmeteredWithId] = await paired(seconds, smallWithId(metered), smallWithId(unmetered));
     const [inference, trivial] = await paired(seconds, small(metered), () => checked(metered, '{"query":"{ viewer { id } }"}'));
     const [heavyGraphql, heavyPool] = await paired(seconds, () => checked(metered, inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))),
       () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(heavyInputs.inputs)));
-    return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
+    return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, meteredSaturated, unmeteredSaturated, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
   } finally {
     metered.close();
     unmetered.close();
@@ -340,6 +345,7 @@ async function run(args: string[]) {
     metered_hold_p50_ms: m((r) => r.holdMs),
     delay_only_hold_p50_ms: m((r) => r.delayOnlyHoldMs),
     delay_only_vs_unmetered: m((r) => r.delayOnly / r.unmeteredVsDelayOnly),
+    metered_vs_unmetered_saturated: m((r) => r.meteredSaturated / r.unmeteredSaturated),
     graphql_vs_pool: m((r) => r.heavyGraphql / r.heavyPool),
     added_p50_ms: e2e ? median(e2e.latencies.map((l) => l.graphqlP50 - l.poolP50)) : NaN,
     added_p50_ms_without_metering: e2e ? median(e2e.latencies.map((l) => l.unmeteredP50 - l.poolP50)) : NaN,
@@ -357,6 +363,8 @@ async function run(args: string[]) {
     { measure: '  unmetered, each call held by a timer instead (no database work)', value: m((r) => r.delayOnly), unit: 'req/s' },
     { measure: '  ... its median hold', value: figures.delay_only_hold_p50_ms, unit: 'ms' },
     { measure: '  unmetered, paired with the row above', value: m((r) => r.unmeteredVsDelayOnly), unit: 'req/s' },
+    { measure: `  metered, ${SATURATING_CLIENTS} clients in flight`, value: m((r) => r.meteredSaturated), unit: 'req/s' },
+    { measure: `  unmetered, ${SATURATING_CLIENTS} clients in flight`, value: m((r) => r.unmeteredSaturated), unit: 'req/s' },
     { measure: '{ viewer { id } }', value: m((r) => r.trivial), unit: 'req/s' },
     { measure: '  runInference sentiment x1 text, metered, alternating with it', value: m((r) => r.inference), unit: 'req/s' },
     { measure: `heavy model x${HEAVY_TEXTS} texts, GraphQL (metered)`, value: m((r) => r.heavyGraphql), unit: 'req/s' },
@@ -384,6 +392,7 @@ async function run(args: string[]) {
       `\nheadline calls carry no requestId; the requestId rows store each answer with its events (one statement). REQUESTS events written: ${e2e?.meteredEvents ?? 0}`,
       'ratios are medians of per-round ratios of paired, alternating slices; the API, its engine workers, PostgreSQL and the load generator share this machine\'s cores.',
       'delay_only_vs_unmetered: the unmetered server with each call held by a timer about as long as the metered median wait, and no database work: what the wait alone costs 32 closed-loop clients.',
+      `metered_vs_unmetered_saturated: the same pair with ${SATURATING_CLIENTS} clients in flight, enough to keep the event loop busy through the commit waits (the cost of metering, not of its wait).`,
       'added_p50_ms: one caller, alternating pool / GraphQL / GraphQL-without-metering calls; a metered call waits for one durable commit, see the idle-commit rows.',
       'floor: a bare Express + Apollo server with one trivial resolver, called after the loop idled through a heavy computation: what any GraphQL call costs here before our code runs.',
     ],
