@@ -7,7 +7,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { EnginePool } from '../inference';
 import { createDataSource } from '../migrations/data-source';
 import { fileUploadRouter } from './catalogue/file-upload.route';
@@ -50,17 +50,11 @@ export interface ServerOptions {
   wrapUsageSink?: ServiceHooks['wrapUsageSink'];
 }
 
-function statementLogger(onSqlStatement?: (sql: string) => void): TypeOrmLogger | undefined {
-  if (!onSqlStatement) return undefined;
-  const ignore = () => undefined;
-  return { logQuery: (sql) => onSqlStatement(sql), logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore };
-}
-
 async function openDatabase(config: AppConfig, logger: Logger, options: ServerOptions): Promise<DataSource> {
   const dataSource = createDataSource({
     databaseUrl: config.databaseUrl,
     dataDir: config.embeddedDatabaseDir,
-    logger: statementLogger(options.onSqlStatement),
+    onSqlStatement: options.onSqlStatement,
   });
   await dataSource.initialize();
   const applied = await dataSource.runMigrations({ transaction: 'each' });

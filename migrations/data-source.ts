@@ -13,7 +13,15 @@ export interface DatabaseConfig {
   dataDir?: string;
   /** Connections in the pool (PostgreSQL only). */
   poolSize?: number;
-  logger?: Logger;
+  /** Told every statement sent through TypeORM (statement-count tests). */
+  onSqlStatement?: (sql: string) => void;
+}
+
+/** A TypeORM logger that tells `onSqlStatement` each statement and ignores the rest. */
+function statementLogger(onSqlStatement?: (sql: string) => void): Logger | undefined {
+  if (!onSqlStatement) return undefined;
+  const ignore = () => undefined;
+  return { logQuery: (sql) => onSqlStatement(sql), logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore };
 }
 
 /**
@@ -55,7 +63,7 @@ function commonOptions(config: DatabaseConfig) {
     migrationsRun: false,
     uuidExtension: 'pgcrypto' as const,
     installExtensions: false,
-    logger: config.logger,
+    logger: statementLogger(config.onSqlStatement),
   };
 }
 

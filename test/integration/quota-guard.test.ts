@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { generatedIdempotencyKey, UsageRecorder } from '../../api/metering/usage-recorder';
 import { QuotaGuard } from '../../api/subscriptions/quota-guard';
-import { createDataSource } from '../../migrations/data-source';
 import { Plan } from '../../schema/catalogue/plan.entity';
 import { Meter } from '../../schema/metering/meter.enum';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createMigratedDataSource } from '../support/test-database';
 
 // QuotaGuard seeds its counters from committed usage in the database, then counts in memory.
 
@@ -15,26 +14,18 @@ const plan = (caps: Array<[Meter, number]>) => ({ name: 'Capped', limits: { requ
 const requests = (n: number) => [{ meter: Meter.REQUESTS, quantity: BigInt(n) }];
 
 describe('QuotaGuard (monthly caps: seeded from SQL, counted in memory)', () => {
-  let database: TestDatabase;
   let db: DataSource;
+  let close: () => Promise<void>;
   let recorder: UsageRecorder;
   let usageQueries = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const ignore = () => undefined;
-    db = createDataSource({
-      databaseUrl: database.url, dataDir: 'memory://',
-      logger: { logQuery: (sql) => void (/FROM (usage_event|hourly_usage_total)\b/.test(sql) && usageQueries++), logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore },
-    });
-    await db.initialize();
-    await db.runMigrations({ transaction: 'each' });
+    ({ db, close } = await createMigratedDataSource((sql) => void (/FROM (usage_event|hourly_usage_total)\b/.test(sql) && usageQueries++)));
     recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
   });
   afterAll(async () => {
     await recorder?.stop();
-    await db?.destroy();
-    await database?.drop();
+    await close?.();
   });
 
   type Sub = { id: string; organizationId: string };

@@ -45,9 +45,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  */
 export async function createMigratedDataSource(onSql?: (sql: string) => void): Promise<{ db: DataSource; database: TestDatabase; close(): Promise<void> }> {
   const database = await createTestDatabase();
-  const ignore = () => undefined;
-  const logger = onSql && { logQuery: onSql, logQueryError: ignore, logQuerySlow: ignore, logSchemaBuild: ignore, logMigration: ignore, log: ignore };
-  const db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://', logger });
+  const db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://', onSqlStatement: onSql });
   await db.initialize();
   await db.runMigrations({ transaction: 'each' });
   return {
