@@ -28,10 +28,10 @@ export function countedUsageRows(query: CountedUsageQuery, params: unknown[]): s
   let [wholeFrom, wholeTo] = [ceilHour(from), floorHour(to)];
   if (wholeFrom >= wholeTo || !query.readHourlyTotals) [wholeFrom, wholeTo] = [to, to];
   const parts: string[] = [];
+  const fromEvents = (range: string) => `SELECT e.occurred_at AS at, e.meter${query.columns.map((c) => `, e.${c}`).join('')}, e.quantity FROM usage_event e
+      WHERE ${range} AND e.canceled_at IS NULL AND ${query.where('e')}`;
   const events = (start: number, end: number) => {
-    if (start >= end) return;
-    parts.push(`SELECT e.occurred_at AS at, e.meter${query.columns.map((c) => `, e.${c}`).join('')}, e.quantity FROM usage_event e
-      WHERE e.occurred_at >= ${param(new Date(start).toISOString())} AND e.occurred_at < ${param(new Date(end).toISOString())} AND e.canceled_at IS NULL AND ${query.where('e')}`);
+    if (start < end) parts.push(fromEvents(`e.occurred_at >= ${param(new Date(start).toISOString())} AND e.occurred_at < ${param(new Date(end).toISOString())}`));
   };
   events(from, wholeFrom);
   if (wholeFrom < wholeTo) {
@@ -41,6 +41,6 @@ export function countedUsageRows(query: CountedUsageQuery, params: unknown[]): s
   }
   events(wholeTo, to);
   // NOTE: an empty window still yields a (rowless) select, so callers need no special case.
-  if (parts.length === 0) parts.push(`SELECT e.occurred_at AS at, e.meter${query.columns.map((c) => `, e.${c}`).join('')}, e.quantity FROM usage_event e WHERE FALSE`);
+  if (parts.length === 0) parts.push(fromEvents('FALSE'));
   return parts.join(' UNION ALL ');
 }

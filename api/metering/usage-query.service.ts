@@ -14,8 +14,8 @@ const MAX_SPAN_MS: Record<UsageBucketSize, number> = { [UsageBucketSize.HOUR]: 3
 const WIDTH_MS: Record<UsageBucketSize, number> = { [UsageBucketSize.HOUR]: HOUR_MS, [UsageBucketSize.DAY]: DAY_MS };
 /**
  * Bucket start per row (an event, or an hour's total): `date_bin` from a UTC midnight, i.e. UTC
- * hours and days whatever the session's time zone. NOTE: about twice as fast per row as date_trunc(unit, ts, 'UTC'), which
- * converts time zones; measured over a million events.
+ * hours and days whatever the session's time zone. NOTE: about twice as fast per row as
+ * date_trunc(unit, ts, 'UTC'), which converts time zones; measured over a million events.
  */
 const bucketStart = (bucket: UsageBucketSize) => `date_bin(interval '${WIDTH_MS[bucket]} milliseconds', r.at, timestamptz '2000-01-01T00:00:00Z')`;
 const GROUP_COLUMNS: Partial<Record<UsageGroupBy, string>> = {
