@@ -152,6 +152,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
       logger.info('HTTP drained');
       await services.usageRecorder.stop();
       logger.info('usage recorder flushed');
+      await services.rateLimiter.stop();
       await engine.stop();
       logger.info('engine stopped');
       await dataSource.destroy();

@@ -18,6 +18,7 @@ import { InferenceService } from './predictions/inference.service';
 import { ServingModelCache } from './predictions/serving-model.cache';
 import { EntitlementCache } from './subscriptions/entitlement.cache';
 import { QuotaGuard } from './subscriptions/quota-guard';
+import { RateLimitBucketStore } from './subscriptions/rate-limit-bucket.store';
 import { RateLimiter } from './subscriptions/rate-limiter';
 import { SubscriptionService } from './subscriptions/subscription.service';
 
@@ -51,6 +52,10 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const subscriptions = new SubscriptionService(models, entitlements, quotas);
   const usageEvents = new UsageEventService(quotas);
   const servingModels = new ServingModelCache(dataSource, files, 30_000);
+  const rateLimiter = new RateLimiter(new RateLimitBucketStore(dataSource), {
+    leaseMs: 1000,
+    onGiveBackFailed: (error) => logger.warn({ err: error }, 'unspent rate limit tokens could not be given back to their bucket'),
+  });
   const nodes = new NodeLookup(models);
   nodes.register('Subscription', (ctx, id) => subscriptions.findOwned(ctx, toGlobalId('Subscription', id)));
   nodes.register('UsageEvent', (ctx, id) => usageEvents.findVisible(ctx, id));
@@ -72,7 +77,8 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     usageQueries: new UsageQueryService(),
     usageEvents,
     servingModels,
-    inference: new InferenceService(deps.engine, servingModels, entitlements, new RateLimiter(), quotas, usageRecorder, {
+    rateLimiter,
+    inference: new InferenceService(deps.engine, servingModels, entitlements, rateLimiter, quotas, usageRecorder, {
       maxTextsPerRequest: config.maxTextsPerRequest,
       deadlineMs: 30_000,
     }),

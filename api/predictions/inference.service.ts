@@ -38,7 +38,7 @@ const conflict = (requestId: string) => failure<InferenceAnswer>(UserErrorCode.I
 
 /**
  * runInference: model version (cached) -> entitlement (cached) -> idempotency -> inputs ->
- * rate limit and quota (in memory) -> EnginePool -> usage committed by the UsageRecorder ->
+ * rate limit (leased tokens) and quota (in memory) -> EnginePool -> usage committed by the UsageRecorder ->
  * answer. Error policy: refusals travel in errors[] with their codes (NOT_FOUND, FORBIDDEN,
  * BAD_USER_INPUT, RATE_LIMITED, QUOTA_EXCEEDED, OVERLOADED, DEADLINE_EXCEEDED); the one
  * userError is IDEMPOTENCY_CONFLICT. A refused or failed call records no usage.
@@ -129,7 +129,7 @@ export class InferenceService {
     const { subscription, plan } = call.entitlement;
     const now = call.ctx.now();
     const perMinute = plan.limits.requestsPerMinute;
-    const refusal = perMinute ? this.rateLimiter.take(subscription.id, perMinute, now.getTime()) : null;
+    const refusal = perMinute ? await this.rateLimiter.take(subscription.id, perMinute, now.getTime()) : null;
     if (refusal) {
       throw new ApiError(ErrorCode.RATE_LIMITED, `The plan "${plan.name}" allows ${perMinute} requests per minute; retry in ${refusal.retryAfterSeconds} s`, {
         retryAfterSeconds: refusal.retryAfterSeconds, limit: perMinute,

@@ -5,7 +5,7 @@ import { configFromEnv } from '../../api/config';
 import { DemoKeys, seedDemo } from '../../api/seed/demo-seed';
 import { AppServer, startServer } from '../../api/server';
 import { createTestDatabase, TestDatabase } from './test-database';
-import type { GraphQLResponse } from './test-server';
+import { graphqlAt, type GraphQLResponse } from './test-server';
 
 /**
  * A test server that can be stopped and started again on the same database: a PostgreSQL
@@ -40,13 +40,8 @@ export class RestartableServer {
     await this.boot();
   }
 
-  async graphql<T = Record<string, any>>(key: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-    const response = await fetch(`${this.server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: response.status, ...((await response.json()) as object) };
+  graphql<T = Record<string, any>>(key: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+    return graphqlAt<T>(this.server.url, key, query, variables);
   }
 
   async stop(): Promise<void> {

@@ -13,6 +13,16 @@ export interface GraphQLResponse<T = Record<string, any>> {
   extensions?: Record<string, any>;
 }
 
+/** POSTs a GraphQL operation to the server at `url` over real HTTP, as `key` (no Authorization header when null). */
+export async function graphqlAt<T = Record<string, any>>(url: string, key: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
 /** A running API on a random port, with its own database and data directory. */
 export interface TestServer {
   server: AppServer;
@@ -42,14 +52,7 @@ export async function startTestServer(options: { env?: Record<string, string>; s
   const url = server.url;
   return {
     server, url, keys, database, dataDir,
-    async graphql(key, query, variables) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, ...((await response.json()) as object) };
-    },
+    graphql: (key, query, variables) => graphqlAt(url, key, query, variables),
     async stop() {
       await server.stop();
       await database.drop();

@@ -1,26 +1,8 @@
 import { ComputeMeter } from '../../../api/predictions/compute-meter';
 import { requestFingerprint } from '../../../api/predictions/request-fingerprint';
 import { calendarMonthOf, subscriptionPeriodAt } from '../../../api/subscriptions/billing-period';
-import { RateLimiter } from '../../../api/subscriptions/rate-limiter';
 import { parseGlobalId, toGlobalId } from '../../../schema/common/global-id';
 import { effectiveStatus, SubscriptionStatus } from '../../../schema/subscriptions/subscription.entity';
-
-describe('RateLimiter (token bucket per subscription)', () => {
-  it('allows a minute\'s allowance, then refuses with the seconds until one request fits', () => {
-    const limiter = new RateLimiter();
-    const t0 = 1_000_000;
-    expect([0, 1, 2].map(() => limiter.take('s', 3, t0))).toEqual([null, null, null]);
-    expect(limiter.take('s', 3, t0)).toEqual({ retryAfterSeconds: 20 });
-    expect(limiter.take('s', 3, t0 + 20_000)).toBeNull();
-    expect(limiter.take('other', 3, t0)).toBeNull();
-  });
-
-  it.each([[60, 1], [600, 1], [1, 60]])('at %i per minute an empty bucket asks to retry in %i s', (perMinute, seconds) => {
-    const limiter = new RateLimiter();
-    for (let i = 0; i < perMinute; i++) limiter.take('s', perMinute, 0);
-    expect(limiter.take('s', perMinute, 0)).toEqual({ retryAfterSeconds: seconds });
-  });
-});
 
 describe('ComputeMeter', () => {
   it('bills whole milliseconds and carries fractions per subscription instead of losing them', () => {
