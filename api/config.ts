@@ -10,6 +10,8 @@ export interface AppConfig {
   /** Where the embedded database keeps its files (`memory://` for none); default `<dataDir>/pglite`. */
   embeddedDatabaseDir: string;
   production: boolean;
+  /** Stack traces in GraphQL errors (GRAPHQL_STACK_TRACES=true): for debugging only, never in production. */
+  exposeStackTraces: boolean;
   /** Largest accepted upload, bytes. */
   maxUploadBytes: number;
   /** Largest accepted query cost (see api/common/query-cost.plugin.ts). */
@@ -39,6 +41,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     embeddedDatabaseDir: env.EMBEDDED_DATABASE_DIR || path.join(path.resolve(env.DATA_DIR || '.data'), 'pglite'),
     production: env.NODE_ENV === 'production',
+    exposeStackTraces: env.GRAPHQL_STACK_TRACES === 'true' && env.NODE_ENV !== 'production',
     maxUploadBytes: intFromEnv(env, 'MAX_UPLOAD_BYTES', 256 * 1024 * 1024),
     queryCostLimit: intFromEnv(env, 'QUERY_COST_LIMIT', 50000),
     seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',

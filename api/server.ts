@@ -104,12 +104,12 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: !config.production,
-    includeStacktraceInErrorResponses: !config.production,
+    includeStacktraceInErrorResponses: config.exposeStackTraces,
     csrfPrevention: true,
     // NOTE: main.ts owns SIGINT/SIGTERM and stops everything in order; Apollo must not race it.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter({
-      production: config.production,
+      exposeStackTraces: config.exposeStackTraces,
       onInternal: (error) => logger.error({ err: error }, 'unexpected error in a GraphQL operation'),
     }),
     plugins: [

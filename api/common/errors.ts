@@ -46,9 +46,9 @@ function validationMessage(error: ArgumentValidationError): string {
 /**
  * The one place errors are shaped for clients: validation -> BAD_USER_INPUT with the reasons,
  * known codes pass through, anything else -> INTERNAL with a generic message. No stack traces
- * in production.
+ * unless `exposeStackTraces` (GRAPHQL_STACK_TRACES=true, outside production).
  */
-export function createErrorFormatter(options: { production: boolean; onInternal: (error: unknown) => void }) {
+export function createErrorFormatter(options: { exposeStackTraces: boolean; onInternal: (error: unknown) => void }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof ArgumentValidationError) {
@@ -56,7 +56,7 @@ export function createErrorFormatter(options: { production: boolean; onInternal:
     }
     const code = formatted.extensions?.code as string | undefined;
     if (code && KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      if (!options.production) return formatted;
+      if (options.exposeStackTraces) return formatted;
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

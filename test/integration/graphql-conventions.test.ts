@@ -112,6 +112,14 @@ describe('GraphQL conventions', () => {
     expect(await cost({ n: 2, deep: true })).toEqual(small);
   });
 
+  it('sends no stack traces by default, outside production too', async () => {
+    const refused = await post({ query: 'mutation { createModel(input: { slug: "x-y-z", name: "n", task: TENSOR }) { model { id } } }' });
+    expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    const unauthenticated = await post({ query: '{ viewer { id } }' }, { authorization: 'Bearer mk_live_nope' });
+    expect(unauthenticated.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(JSON.stringify([refused.body, unauthenticated.body])).not.toMatch(/stacktrace|\.ts:\d+/);
+  });
+
   it('prevents CSRF: a GET query without a preflight header is refused', async () => {
     const response = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ viewer { id } }')}`, { headers: { authorization: `Bearer ${t.keys.partner}` } });
     expect(response.status).toBe(400);
@@ -166,5 +174,19 @@ describe('production mode', () => {
     const failed = await t.graphql(t.keys.partner, 'mutation { createModel(input: { slug: "x-y-z", name: "n", task: TENSOR }) { model { id } } }');
     expect(failed.errors![0].extensions!.code).toBe('FORBIDDEN');
     expect(JSON.stringify(failed)).not.toMatch(/stacktrace|\.ts:\d+/);
+  });
+});
+
+describe('GRAPHQL_STACK_TRACES=true (debugging)', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { GRAPHQL_STACK_TRACES: 'true' } });
+  });
+  afterAll(async () => t?.stop());
+
+  it('adds the stack trace to an error', async () => {
+    const failed = await t.graphql(t.keys.partner, 'mutation { createModel(input: { slug: "x-y-z", name: "n", task: TENSOR }) { model { id } } }');
+    expect(failed.errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect(failed.errors![0].extensions!.stacktrace).toEqual(expect.arrayContaining([expect.stringMatching(/\.ts:\d+/)]));
   });
 });
