@@ -47,7 +47,11 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const files = new FileStore(dataSource, config.dataDir, config.maxUploadBytes);
   const models = new ModelService();
   const entitlements = new EntitlementCache(dataSource, 5_000);
-  const quotas = new QuotaGuard(dataSource, 60_000);
+  const quotas = new QuotaGuard(dataSource, {
+    reseedMs: 60_000,
+    closeReseedMs: 1_000,
+    onReseedFailed: (error) => logger.warn({ err: error }, 'a monthly cap\'s usage could not be re-counted; its last count stands'),
+  });
   const usageRecorder = createRecorder(dataSource, deps.hooks ?? {}, logger);
   const subscriptions = new SubscriptionService(models, entitlements, quotas);
   const usageEvents = new UsageEventService(quotas);

@@ -8,48 +8,77 @@ import type { UsageLine } from '../metering/usage-recorder';
 import { BillingPeriod } from './billing-period';
 
 interface Counter {
-  /** Committed usage: the period's SQL sum when seeded, plus what this replica committed since. */
-  used: bigint;
+  /** Committed usage of the period as the last seed's query counted it. */
+  seeded: bigint;
+  /** What this replica committed since that query was sent (see {@link QuotaGuard.seed}). */
+  committedSince: bigint;
+  /** Everything this replica committed to the counter: marks where a seed began. */
+  committedTotal: bigint;
   /** Admitted calls not yet committed. */
   reserved: bigint;
-  seeded: Promise<void>;
+  /** When the last seed's query was sent (the callers' clock). */
   seededAt: number;
+  /** The seed in flight, which callers near the cap wait for. */
+  seeding?: Promise<void>;
+  /** The first seed: nothing is admitted before it. */
+  ready: Promise<void>;
 }
+
+const used = (counter: Counter) => counter.seeded + counter.committedSince;
 
 /** What a call was admitted with; hand it back to {@link QuotaGuard.settle}. */
 export interface QuotaReservation {
   counters: Array<{ counter: Counter; planned: bigint; meter: Meter }>;
 }
 
+export interface QuotaGuardOptions {
+  /** How old a count may get while over a tenth of the cap is left (default 60 s). */
+  reseedMs: number;
+  /** How old it may get within the last tenth (default 1 s). */
+  closeReseedMs: number;
+  /** Told when a background re-count failed (the counter keeps its last count). */
+  onReseedFailed?: (error: unknown) => void;
+}
+
 /**
- * Monthly caps per meter. Each (subscription, meter, period) counter is seeded from SQL once
- * (re-seeded every `reseedMs` to take in other replicas' usage), then kept in memory: a call is
- * admitted when used + reserved + its planned quantity stays within the cap, and settled with
- * what was really committed. So the hot path makes no database round trip.
+ * Monthly caps per meter, held across API replicas. Each (subscription, meter, period)
+ * counter is seeded from SQL, then kept in memory: a call is admitted when used + reserved +
+ * its planned quantity stays within the cap, and settled with what was really committed, so
+ * far from the cap the hot path makes no database round trip. Other replicas' usage comes in
+ * by re-counting in the background: every `reseedMs`, every `closeReseedMs` within the last
+ * tenth of the cap; and a call that would leave under a hundredth of it (or take the last
+ * unit) waits for a fresh count first, so replicas together overshoot a cap by at most the
+ * calls they have in flight at that moment. A counter known to be used up refuses from memory
+ * until its next re-count is due.
  * NOTE: COMPUTE_MS is only known after the call; its cap refuses once it is reached.
  */
 export class QuotaGuard {
   private readonly counters = new Map<string, Counter>();
+  private readonly options: QuotaGuardOptions;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly reseedMs: number,
-  ) {}
+    options: Partial<QuotaGuardOptions> = {},
+  ) {
+    this.options = { reseedMs: 60_000, closeReseedMs: 1_000, ...options };
+  }
 
   /** Reserves `planned` on every capped meter, or throws QUOTA_EXCEEDED naming the meter. */
   async admit(subscription: Pick<Subscription, 'id' | 'organizationId'>, plan: Plan, period: BillingPeriod, planned: UsageLine[], now: Date): Promise<QuotaReservation> {
     const caps = plan.limits.monthlyCaps;
     if (caps.length === 0) return { counters: [] };
     const entries = await Promise.all(caps.map(async (cap) => {
-      const counter = await this.counter(subscription, cap.meter, period, now);
       const want = planned.filter((l) => l.meter === cap.meter).reduce((sum, l) => sum + l.quantity, 0n);
-      return { counter, planned: want, meter: cap.meter, limit: BigInt(cap.quantity) };
+      const limit = BigInt(cap.quantity);
+      const { counter, created } = await this.counter(subscription, cap.meter, period, now);
+      if (!created) await this.refresh(counter, subscription, cap.meter, period, limit, want, now.getTime());
+      return { counter, planned: want, meter: cap.meter, limit };
     }));
     for (const e of entries) {
-      const after = e.counter.used + e.counter.reserved + e.planned;
-      if (after > e.limit || (e.planned === 0n && e.counter.used >= e.limit)) {
-        throw new ApiError(ErrorCode.QUOTA_EXCEEDED, `The monthly cap of ${e.limit} ${e.meter} of the plan "${plan.name}" is reached (used ${e.counter.used}); it resets at ${period.end.toISOString()}`, {
-          meter: e.meter, limit: e.limit.toString(), used: e.counter.used.toString(), resetsAt: period.end.toISOString(),
+      const after = used(e.counter) + e.counter.reserved + e.planned;
+      if (after > e.limit || (e.planned === 0n && used(e.counter) >= e.limit)) {
+        throw new ApiError(ErrorCode.QUOTA_EXCEEDED, `The monthly cap of ${e.limit} ${e.meter} of the plan "${plan.name}" is reached (used ${used(e.counter)}); it resets at ${period.end.toISOString()}`, {
+          meter: e.meter, limit: e.limit.toString(), used: used(e.counter).toString(), resetsAt: period.end.toISOString(),
         });
       }
     }
@@ -60,8 +89,10 @@ export class QuotaGuard {
   /** Releases a reservation and adds what was committed (nothing when the call failed or was a replay). */
   settle(reservation: QuotaReservation, committed: UsageLine[]): void {
     for (const { counter, planned, meter } of reservation.counters) {
+      const quantity = committed.filter((l) => l.meter === meter).reduce((sum, l) => sum + l.quantity, 0n);
       counter.reserved -= planned;
-      counter.used += committed.filter((l) => l.meter === meter).reduce((sum, l) => sum + l.quantity, 0n);
+      counter.committedSince += quantity;
+      counter.committedTotal += quantity;
     }
   }
 
@@ -86,19 +117,55 @@ export class QuotaGuard {
     return new Map(rows.map((r) => [r.meter, BigInt(r.used)]));
   }
 
-  private async counter(subscription: Pick<Subscription, 'id' | 'organizationId'>, meter: Meter, period: BillingPeriod, now: Date): Promise<Counter> {
+  /** The counter, seeded; `created` when this call made it (so its count is fresh). */
+  private async counter(subscription: Pick<Subscription, 'id' | 'organizationId'>, meter: Meter, period: BillingPeriod, now: Date): Promise<{ counter: Counter; created: boolean }> {
     const key = `${subscription.id}|${meter}|${period.start.toISOString()}`;
-    let counter = this.counters.get(key);
-    if (!counter || (now.getTime() - counter.seededAt > this.reseedMs && counter.reserved === 0n)) {
-      const fresh: Counter = { used: 0n, reserved: counter?.reserved ?? 0n, seededAt: now.getTime(), seeded: Promise.resolve() };
-      fresh.seeded = this.usedInPeriod(this.dataSource, subscription, period).then((used) => {
-        fresh.used += used.get(meter) ?? 0n;
-      });
-      fresh.seeded.catch(() => this.counters.delete(key));
-      this.counters.set(key, fresh);
-      counter = fresh;
+    const existing = this.counters.get(key);
+    if (existing) {
+      await existing.ready;
+      return { counter: existing, created: false };
     }
-    await counter.seeded;
-    return counter;
+    const fresh: Counter = { seeded: 0n, committedSince: 0n, committedTotal: 0n, reserved: 0n, seededAt: now.getTime(), ready: Promise.resolve() };
+    fresh.ready = this.seed(fresh, subscription, meter, period, now.getTime());
+    fresh.ready.catch(() => this.counters.delete(key));
+    this.counters.set(key, fresh);
+    await fresh.ready;
+    return { counter: fresh, created: true };
+  }
+
+  /**
+   * Re-counts when the count is too old for the headroom left: waits for it when this call
+   * would leave under a hundredth of the cap, else lets it run in the background.
+   */
+  private async refresh(counter: Counter, subscription: Pick<Subscription, 'id' | 'organizationId'>, meter: Meter, period: BillingPeriod,
+    limit: bigint, want: bigint, nowMs: number): Promise<void> {
+    const age = nowMs - counter.seededAt;
+    const headroom = limit - used(counter) - counter.reserved;
+    const usedUp = used(counter) >= limit;
+    if (usedUp && age < this.options.closeReseedMs) return;
+    if ((headroom - want) * 100n < limit || usedUp) {
+      await this.seed(counter, subscription, meter, period, nowMs);
+      return;
+    }
+    const maxAge = headroom * 10n <= limit ? this.options.closeReseedMs : this.options.reseedMs;
+    if (age > maxAge) this.seed(counter, subscription, meter, period, nowMs).catch((error) => this.options.onReseedFailed?.(error));
+  }
+
+  /**
+   * Counts the period's committed usage in SQL (one count in flight per counter, shared). What
+   * this replica commits while the query runs is added on top; a commit that lands just as the
+   * query reads may so count twice until the next count (never too little).
+   */
+  private seed(counter: Counter, subscription: Pick<Subscription, 'id' | 'organizationId'>, meter: Meter, period: BillingPeriod, nowMs: number): Promise<void> {
+    if (counter.seeding) return counter.seeding;
+    const mark = counter.committedTotal;
+    counter.seeding = this.usedInPeriod(this.dataSource, subscription, period).then((usage) => {
+      counter.seeded = usage.get(meter) ?? 0n;
+      counter.committedSince = counter.committedTotal - mark;
+      counter.seededAt = nowMs;
+    }).finally(() => {
+      counter.seeding = undefined;
+    });
+    return counter.seeding;
   }
 }

@@ -122,7 +122,7 @@ describe('hourly usage totals', () => {
     });
 
     it("gives a quota a subscription's usage over a period that starts and ends mid-hour", async () => {
-      const used = await new QuotaGuard(db, 60_000).usedInPeriod(db, { id: SUBSCRIPTION, organizationId: ORGS[0] },
+      const used = await new QuotaGuard(db).usedInPeriod(db, { id: SUBSCRIPTION, organizationId: ORGS[0] },
         { start: new Date(`${DAY}T10:30:00Z`), end: new Date(`${DAY}T12:05:00Z`) });
       expect(Object.fromEntries(used)).toEqual({ REQUESTS: 2n + 4n + 32n, INPUT_TOKENS: 64n });
     });

@@ -22,7 +22,7 @@ class CountingStore extends RateLimitBucketStore {
 const FEATURES = [0.4, 0.2, 0.7, 0.1, 0.5];
 const allowed = (results: Array<RateLimitRefusal | null>) => results.filter((r) => r === null).length;
 
-describe('RateLimiter (a bucket per subscription in the database, leased by replicas)', () => {
+describe('limits across replicas: RateLimiter (a bucket per subscription in the database, leased) and monthly caps', () => {
   let t: TestServer;
   let models: Record<string, DemoModelRef>;
   const limiters: RateLimiter[] = [];
@@ -121,25 +121,39 @@ describe('RateLimiter (a bucket per subscription in the database, leased by repl
 
   /** A second API replica needs a second connection to the same database: PostgreSQL only. */
   const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
-  onPostgres('holds a plan\'s rate across two API replicas: calls beyond it are RATE_LIMITED on either one, and not billed', async () => {
+
+  /** Calls the model 6 times as a new partner on `limits`, alternating between this server and a second replica. */
+  async function sixCallsOnTwoReplicas(limits: Record<string, unknown>) {
     let second: AppServer | undefined;
     try {
       second = await startServer(configFromEnv({
         LOG_LEVEL: 'warn', ENGINE_WORKERS_PER_DEVICE: '1', PORT: '0', DATA_DIR: t.dataDir, DATABASE_URL: t.database.url!,
       }));
-      const partner = await createPartner(t, 'Northwind');
-      await subscribe(t, partner, await createPlan(t, models['credit-risk'].id, 'Three a minute', { requestsPerMinute: 3 }));
+      const url = second.url;
+      const partner = await createPartner(t, `Partner ${randomUUID().slice(0, 8)}`);
+      await subscribe(t, partner, await createPlan(t, models['credit-risk'].id, `Limited ${randomUUID().slice(0, 8)}`, limits));
       const input = { modelId: models['credit-risk'].id, inputs: { features: { type: 'float32', dims: [1, 5], data: FEATURES } } };
-      const replicas = [t, { ...t, url: second.url, graphql: (key: string | null, query: string, variables?: Record<string, unknown>) => graphqlAt(second!.url, key, query, variables) }] as TestServer[];
+      const replicas = [t, { ...t, url, graphql: (key: string | null, query: string, variables?: Record<string, unknown>) => graphqlAt(url, key, query, variables) }] as TestServer[];
       const calls = [];
       for (let i = 0; i < 6; i++) calls.push(await runInference(replicas[i % 2], partner, input));
-      // first, second, first run; then second, first, second are refused (each replica alone would have let all 6 through)
-      expect(calls.map((c) => c.errors?.[0].extensions?.code ?? 'OK')).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
-      for (const c of calls.slice(3)) expect(c.errors![0].extensions!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-      expect((await usageTotals(t, partner)).REQUESTS).toBe(3);
+      return { codes: calls.map((c) => c.errors?.[0].extensions?.code ?? 'OK'), calls, requests: (await usageTotals(t, partner)).REQUESTS };
     } finally {
       await second?.stop();
     }
+  }
+
+  onPostgres('holds a plan\'s rate across two API replicas: calls beyond it are RATE_LIMITED on either one, and not billed', async () => {
+    const { codes, calls, requests } = await sixCallsOnTwoReplicas({ requestsPerMinute: 3 });
+    // first, second, first run; then second, first, second are refused (each replica alone would have let all 6 through)
+    expect(codes).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+    for (const c of calls.slice(3)) expect(c.errors![0].extensions!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(requests).toBe(3);
+  });
+
+  onPostgres('holds a monthly cap across two API replicas: the call that would pass it is QUOTA_EXCEEDED on either one', async () => {
+    const { codes, calls, requests } = await sixCallsOnTwoReplicas({ monthlyCaps: [{ meter: 'REQUESTS', quantity: '3' }] });
+    expect(codes).toEqual(['OK', 'OK', 'OK', 'QUOTA_EXCEEDED', 'QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']);
+    for (const c of calls.slice(3)) expect(c.errors![0].extensions).toMatchObject({ meter: 'REQUESTS', limit: '3', used: '3' });
+    expect(requests).toBe(3);
   });
 });
-
