@@ -70,37 +70,6 @@ export async function publishBenchModels(server: AppServer): Promise<{ heavyMode
   return { heavyModelId: model.globalId, heavyPlanId: await plan(model.globalId), sentimentModelId: sentiment.globalId, sentimentPlanId: await plan(sentiment.globalId) };
 }
 
-/** A lean keep-alive HTTP client for POST /graphql (the load generator lives in this process). */
-export class GraphQLClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-  constructor(private readonly port: number, private readonly key: string) {}
-
-  post(body: string): Promise<{ data?: Record<string, any>; errors?: unknown[] }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request({
-        host: '127.0.0.1', port: this.port, path: '/graphql', method: 'POST', agent: this.agent,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.key}`, 'content-length': Buffer.byteLength(body) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
-  close(): void {
-    this.agent.destroy();
-  }
-}
 
 
 /**

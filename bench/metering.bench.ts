@@ -14,7 +14,8 @@ import { createDataSource } from '../migrations/data-source';
 import { Meter } from '../schema/metering/meter.enum';
 import { closedLoop, percentile, type BenchRow, type BenchSuite } from './bench-suite';
 import { createDatabaseOn } from '../test/support/test-database';
-import { GraphQLClient, publishBenchModels, startBareApollo } from './metering-fixtures';
+import { GraphQLClient, HttpCalls, HttpLoadGenerator } from './http-load';
+import { publishBenchModels, startBareApollo } from './metering-fixtures';
 
 // Metering suite, on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
 // fresh databases are created and dropped). Phases are interleaved over rounds; medians are reported.
@@ -115,6 +116,8 @@ interface Servers {
   holds: { metered: number[]; delayOnly: number[]; delayMs: number };
   keys: DemoKeys;
   ids: Awaited<ReturnType<typeof publishBenchModels>>;
+  /** The callers, in a process of their own. */
+  load: HttpLoadGenerator;
   cleanup(): Promise<void>;
 }
 
@@ -137,9 +140,11 @@ async function startServers(): Promise<Servers> {
     await new Promise((resolve) => setTimeout(resolve, holds.delayMs));
     return record();
   })) });
+  const load = HttpLoadGenerator.start();
   return {
-    metered, unmetered, delayOnly, holds, keys, ids,
+    metered, unmetered, delayOnly, holds, keys, ids, load,
     async cleanup() {
+      load.stop();
       await metered.stop();
       await unmetered.stop();
       await delayOnly.stop();
@@ -160,6 +165,7 @@ function inferBody(modelId: string, texts: string[], requestId?: string): string
   return JSON.stringify({ query: RUN, variables: { input: { modelId, texts, requestId } } });
 }
 
+/** A set-up call from this process; throws on errors. */
 async function checked(client: GraphQLClient, body: string): Promise<void> {
   const res = await client.post(body);
   if (res.errors || !res.data) throw new Error(`bench call failed: ${JSON.stringify(res.errors)}`);
@@ -169,16 +175,25 @@ async function subscribePartner(client: GraphQLClient, planId: string): Promise<
   await checked(client, JSON.stringify({ query: 'mutation($p: ID!) { subscribe(input: { planId: $p }) { userErrors { code message } } }', variables: { p: planId } }));
 }
 
+/** A load: GraphQL calls made by the load generator's process, or calls made in this one (the pool alone). */
+type Load = HttpCalls | ((i: number) => Promise<unknown>);
+
+/** Calls answered by `clients` closed-loop callers of a load in `seconds`. */
+async function slice(s: Servers, load: Load, clients: number, seconds: number): Promise<number> {
+  if (typeof load === 'function') return (await closedLoop(clients, seconds, load)).count;
+  return (await s.load.closedLoop(load, clients, seconds)).count;
+}
+
 /**
  * Two loads compared in alternating slices (A B B A A B ...), so that a burst of load from
  * elsewhere on the machine falls on both; requests per second of each.
  */
-async function paired(seconds: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>, clients = CLIENTS): Promise<[number, number]> {
+async function paired(s: Servers, seconds: number, a: Load, b: Load, clients = CLIENTS): Promise<[number, number]> {
   const slices = Math.max(2, Math.round(seconds / 0.5));
   const counts = [0, 0];
   for (let k = 0; k < slices; k++) {
     const order = k % 2 === 0 ? [0, 1] : [1, 0];
-    for (const which of order) counts[which] += (await closedLoop(clients, seconds / slices, which === 0 ? a : b)).count;
+    for (const which of order) counts[which] += await slice(s, which === 0 ? a : b, clients, seconds / slices);
   }
   return [counts[0] / seconds, counts[1] / seconds];
 }
@@ -201,36 +216,31 @@ interface E2eRound {
   heavyPool: number;
 }
 
+/** Marks where each call's own requestId goes (see HttpCalls.uniqueMarker). */
+const CALL_MARKER = '__CALL__';
+
 async function e2eRound(s: Servers, seconds: number, run: string): Promise<E2eRound> {
-  const metered = new GraphQLClient(s.metered.port, s.keys.partner);
-  const unmetered = new GraphQLClient(s.unmetered.port, s.keys.partner);
-  const delayOnly = new GraphQLClient(s.delayOnly.port, s.keys.partner);
   const heavyRef = await heavyModelRef(s);
   const heavyInputs = tokenize(TEXTS.slice(0, HEAVY_TEXTS), heavyRef.spec);
-  try {
-    const small = (c: GraphQLClient) => (i: number) => checked(c, inferBody(s.ids.sentimentModelId, [TEXTS[i % TEXTS.length]]));
-    const smallWithId = (c: GraphQLClient) => (i: number) => checked(c, inferBody(s.ids.sentimentModelId, [TEXTS[i % TEXTS.length]], `${run}-${i}-${randomUUID()}`));
-    s.holds.metered.length = 0;
-    const [meteredRps, unmeteredRps] = await paired(seconds, small(metered), small(unmetered));
-    const holdMs = median(s.holds.metered);
-    // NOTE: a timer's hold runs past its delay by the busy loop's latency; the previous round's
-    // overshoot is taken off, so the delay-only hold tracks the metered one (to the timer's 1 ms).
-    const overshoot = s.holds.delayOnly.length ? median(s.holds.delayOnly) - s.holds.delayMs : 0;
-    s.holds.delayMs = Math.max(0, Math.round(holdMs - overshoot));
-    s.holds.delayOnly.length = 0;
-    const [delayOnlyRps, unmeteredVsDelayOnly] = await paired(seconds, small(delayOnly), small(unmetered));
-    const delayOnlyHoldMs = median(s.holds.delayOnly);
-    const [meteredSaturated, unmeteredSaturated] = await paired(seconds, small(metered), small(unmetered), SATURATING_CLIENTS);
-    const [meteredWithId, unmeteredWithId] = await paired(seconds, smallWithId(metered), smallWithId(unmetered));
-    const [inference, trivial] = await paired(seconds, small(metered), () => checked(metered, '{"query":"{ viewer { id } }"}'));
-    const [heavyGraphql, heavyPool] = await paired(seconds, () => checked(metered, inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))),
-      () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(heavyInputs.inputs)));
-    return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, meteredSaturated, unmeteredSaturated, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
-  } finally {
-    metered.close();
-    unmetered.close();
-    delayOnly.close();
-  }
+  const calls = (server: AppServer, bodies: string[], uniqueMarker?: string): HttpCalls => ({ port: server.port, key: s.keys.partner, bodies, uniqueMarker });
+  const small = (server: AppServer) => calls(server, TEXTS.map((text) => inferBody(s.ids.sentimentModelId, [text])));
+  const smallWithId = (server: AppServer) => calls(server, TEXTS.map((text) => inferBody(s.ids.sentimentModelId, [text], `${run}-${CALL_MARKER}`)), CALL_MARKER);
+  s.holds.metered.length = 0;
+  const [meteredRps, unmeteredRps] = await paired(s, seconds, small(s.metered), small(s.unmetered));
+  const holdMs = median(s.holds.metered);
+  // NOTE: a timer's hold runs past its delay by the busy loop's latency; the previous round's
+  // overshoot is taken off, so the delay-only hold tracks the metered one (to the timer's 1 ms).
+  const overshoot = s.holds.delayOnly.length ? median(s.holds.delayOnly) - s.holds.delayMs : 0;
+  s.holds.delayMs = Math.max(0, Math.round(holdMs - overshoot));
+  s.holds.delayOnly.length = 0;
+  const [delayOnlyRps, unmeteredVsDelayOnly] = await paired(s, seconds, small(s.delayOnly), small(s.unmetered));
+  const delayOnlyHoldMs = median(s.holds.delayOnly);
+  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, small(s.metered), small(s.unmetered), SATURATING_CLIENTS);
+  const [meteredWithId, unmeteredWithId] = await paired(s, seconds, smallWithId(s.metered), smallWithId(s.unmetered));
+  const [inference, trivial] = await paired(s, seconds, small(s.metered), calls(s.metered, ['{"query":"{ viewer { id } }"}']));
+  const [heavyGraphql, heavyPool] = await paired(s, seconds, calls(s.metered, [inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))]),
+    () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(heavyInputs.inputs)));
+  return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, meteredSaturated, unmeteredSaturated, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
 }
 
 function cloneInputs(inputs: ReturnType<typeof tokenize>['inputs']) {
@@ -250,34 +260,26 @@ async function heavyModelRef(s: Servers) {
  * loop idled, as a real heavy call's answer does.
  */
 async function latencyPhase(s: Servers, seconds: number) {
-  const client = new GraphQLClient(s.metered.port, s.keys.partner);
-  const unmeteredClient = new GraphQLClient(s.unmetered.port, s.keys.partner);
   const bare = await startBareApollo();
-  const bareClient = new GraphQLClient(bare.port, 'none');
   const heavyRef = await heavyModelRef(s);
   const inputs = tokenize(TEXTS.slice(0, HEAVY_TEXTS), heavyRef.spec);
-  const body = inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS));
+  const heavy = (server: { port: number }): HttpCalls => ({ port: server.port, key: s.keys.partner, bodies: [inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))] });
   const timings: Record<'pool' | 'graphql' | 'unmetered' | 'bare', number[]> = { pool: [], graphql: [], unmetered: [], bare: [] };
   const pool = () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(inputs.inputs));
-  const timed = async (into: number[], call: () => Promise<unknown>) => {
-    const t0 = performance.now();
-    await call();
-    into.push(performance.now() - t0);
-  };
+  const once = async (into: number[], calls: HttpCalls) => into.push((await s.load.sequential(calls, 1)).latencies[0]);
   try {
     const end = performance.now() + 3 * seconds * 1000;
     while (performance.now() < end) {
-      await timed(timings.pool, pool);
-      await timed(timings.graphql, () => checked(client, body));
-      await timed(timings.unmetered, () => checked(unmeteredClient, body));
+      const t0 = performance.now();
       await pool();
-      await timed(timings.bare, () => checked(bareClient, '{"query":"{ viewer { id } }"}'));
+      timings.pool.push(performance.now() - t0);
+      await once(timings.graphql, heavy(s.metered));
+      await once(timings.unmetered, heavy(s.unmetered));
+      await pool();
+      await once(timings.bare, { port: bare.port, key: 'none', bodies: ['{"query":"{ viewer { id } }"}'] });
     }
     return { poolP50: median(timings.pool), graphqlP50: median(timings.graphql), unmeteredP50: median(timings.unmetered), bareP50: median(timings.bare) };
   } finally {
-    client.close();
-    unmeteredClient.close();
-    bareClient.close();
     await bare.stop();
   }
 }
@@ -386,7 +388,7 @@ async function run(args: string[]) {
     inference_vs_trivial_query_ge_0_5: figures.inference_vs_trivial_query >= 0.5,
   };
   return {
-    title: `Metering: PostgreSQL ${SERVER_URL.replace(/\/[^/]*$/, '')}, ${CLIENTS} clients in flight over keep-alive HTTP in this process, ${seconds}s per phase, ${rounds} interleaved rounds (medians)`,
+    title: `Metering: PostgreSQL ${SERVER_URL.replace(/\/[^/]*$/, '')}, ${CLIENTS} closed-loop clients in flight over keep-alive HTTP from a load-generator process, ${seconds}s per phase, ${rounds} interleaved rounds (medians)`,
     rows,
     notes: [
       `\nheadline calls carry no requestId; the requestId rows store each answer with its events (one statement). REQUESTS events written: ${e2e?.meteredEvents ?? 0}`,

@@ -1,0 +1,153 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { extname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { closedLoop, percentile } from './bench-suite';
+
+/** A lean keep-alive HTTP client for POST /graphql: the load generator's, and the benchmarks' own set-up calls. */
+export class GraphQLClient {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+  constructor(private readonly port: number, private readonly key: string) {}
+
+  post(body: string): Promise<{ data?: Record<string, any>; errors?: unknown[] }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1', port: this.port, path: '/graphql', method: 'POST', agent: this.agent,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.key}`, 'content-length': Buffer.byteLength(body) },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/**
+ * GraphQL calls to one server: the bodies are sent in turn; where a body holds `uniqueMarker`,
+ * each call replaces it with a new unique string (a fresh requestId per call, say).
+ */
+export interface HttpCalls {
+  port: number;
+  key: string;
+  bodies: string[];
+  uniqueMarker?: string;
+}
+
+/** What a load slice measured: calls answered without errors, and their latencies (ms). */
+export interface LoadFigures {
+  count: number;
+  p50: number;
+  latencies: number[];
+}
+
+type LoadRequest = { id: number; calls: HttpCalls; clients: number; seconds: number; times?: number };
+type LoadReply = { id: number; figures?: LoadFigures; error?: string };
+
+/**
+ * Load from another process, as partner portals call from other machines: the API's event loop
+ * then carries its own work only (an in-process load generator parses every answer and
+ * builds every request on the very loop it measures). The child runs closed loops of HTTP
+ * keep-alive clients on request and reports what they measured.
+ */
+export class HttpLoadGenerator {
+  private seq = 0;
+  private readonly waiting = new Map<number, { resolve(f: LoadFigures): void; reject(e: Error): void }>();
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (reply: LoadReply) => {
+      const pending = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (reply.error) pending?.reject(new Error(reply.error));
+      else pending?.resolve(reply.figures!);
+    });
+    child.on('exit', (code) => {
+      for (const pending of this.waiting.values()) pending.reject(new Error(`load generator exited (${code})`));
+      this.waiting.clear();
+    });
+  }
+
+  static start(): HttpLoadGenerator {
+    const self = join(__dirname, `http-load${extname(__filename)}`);
+    const execArgv = self.endsWith('.ts') ? ['--require', 'ts-node/register/transpile-only'] : [];
+    return new HttpLoadGenerator(fork(self, ['--load-generator'], { execArgv }));
+  }
+
+  /** `clients` closed-loop callers for `seconds`; throws when any call answered with errors. */
+  closedLoop(calls: HttpCalls, clients: number, seconds: number): Promise<LoadFigures> {
+    return this.send({ id: this.seq++, calls, clients, seconds });
+  }
+
+  /** `times` calls one after another (latency, one caller). */
+  sequential(calls: HttpCalls, times: number): Promise<LoadFigures> {
+    return this.send({ id: this.seq++, calls, clients: 1, seconds: 0, times });
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+
+  private send(request: LoadRequest): Promise<LoadFigures> {
+    return new Promise((resolve, reject) => {
+      this.waiting.set(request.id, { resolve, reject });
+      this.child.send(request);
+    });
+  }
+}
+
+/** The child's side: one keep-alive agent per server, kept across slices. */
+function serveLoads(): void {
+  const clients = new Map<string, GraphQLClient>();
+  const clientFor = (calls: HttpCalls) => {
+    const key = `${calls.port}|${calls.key}`;
+    if (!clients.has(key)) clients.set(key, new GraphQLClient(calls.port, calls.key));
+    return clients.get(key)!;
+  };
+  const caller = (calls: HttpCalls) => {
+    const client = clientFor(calls);
+    return async (i: number) => {
+      let body = calls.bodies[i % calls.bodies.length];
+      if (calls.uniqueMarker) body = body.replace(calls.uniqueMarker, `${i}-${randomUUID()}`);
+      const res = await client.post(body);
+      if (res.errors || !res.data) throw new Error(`load call failed: ${JSON.stringify(res.errors)}`);
+    };
+  };
+  process.on('message', async (request: LoadRequest) => {
+    try {
+      const call = caller(request.calls);
+      let figures: LoadFigures;
+      if (request.times !== undefined) {
+        const latencies: number[] = [];
+        for (let i = 0; i < request.times; i++) {
+          const t0 = performance.now();
+          await call(i);
+          latencies.push(performance.now() - t0);
+        }
+        figures = { count: latencies.length, p50: percentile(latencies, 50), latencies };
+      } else {
+        const loop = await closedLoop(request.clients, request.seconds, call);
+        figures = { count: loop.count, p50: loop.p50, latencies: [] };
+      }
+      process.send!({ id: request.id, figures } satisfies LoadReply);
+    } catch (error) {
+      process.send!({ id: request.id, error: (error as Error).message } satisfies LoadReply);
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+if (process.argv.includes('--load-generator') && process.send) serveLoads();
