@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { OrganizationKind } from '../schema/accounts/organization.entity';
 import { Role } from '../schema/accounts/role.enum';
+import type { ServerTiming } from './common/server-timing.plugin';
 import type { Loaders } from './loaders';
 import type { Services } from './services';
 
@@ -25,6 +26,8 @@ export interface RequestContext {
   now: () => Date;
   /** Per-request id for logs and tracing. */
   requestId: string;
+  /** Spans for the Server-Timing header (HTTP requests only). */
+  serverTiming?: ServerTiming;
 }
 
 /** A context whose principal is known (resolvers behind @Authorized). */

@@ -15,6 +15,7 @@ import { AppConfig } from './config';
 import { Principal, RequestContext } from './context';
 import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
 import { queryCostPlugin } from './common/query-cost.plugin';
+import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
 import { healthRouter } from './health.route';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
@@ -115,6 +116,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryCostPlugin(schema, config.queryCostLimit),
+      serverTimingPlugin(),
       // NOTE: no HTTP caching of GraphQL answers (authenticated, mostly mutations); without this
       // Apollo wraps every field resolver to collect cache hints nobody reads.
       ApolloServerPluginCacheControlDisabled(),
@@ -127,7 +129,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   app.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
     context: async ({ req }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
-      now: () => new Date(), requestId: randomUUID(),
+      now: () => new Date(), requestId: randomUUID(), serverTiming: new ServerTiming(),
     }),
   }));
   app.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

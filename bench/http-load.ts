@@ -12,6 +12,11 @@ export class GraphQLClient {
   constructor(private readonly port: number, private readonly key: string) {}
 
   post(body: string): Promise<{ data?: Record<string, any>; errors?: unknown[] }> {
+    return this.exchange(body).then((r) => r.result);
+  }
+
+  /** POSTs and also hands back the answer's Server-Timing header, if any. */
+  exchange(body: string): Promise<{ result: { data?: Record<string, any>; errors?: unknown[] }; serverTiming?: string }> {
     return new Promise((resolve, reject) => {
       const req = http.request({
         host: '127.0.0.1', port: this.port, path: '/graphql', method: 'POST', agent: this.agent,
@@ -21,7 +26,7 @@ export class GraphQLClient {
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
           try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            resolve({ result: JSON.parse(Buffer.concat(chunks).toString('utf8')), serverTiming: res.headers['server-timing'] as string | undefined });
           } catch (error) {
             reject(error);
           }
@@ -53,6 +58,14 @@ export interface LoadFigures {
   count: number;
   p50: number;
   latencies: number[];
+  /** Sequential calls only: each call's latency less its `engine` Server-Timing span (the pool's own time), where it had one. */
+  overEngine: number[];
+}
+
+/** The `engine` span of a Server-Timing header, ms. */
+function engineSpan(serverTiming: string | undefined): number | undefined {
+  const match = serverTiming && /(?:^|,\s*)engine;dur=([\d.]+)/.exec(serverTiming);
+  return match ? Number(match[1]) : undefined;
 }
 
 type LoadRequest = { id: number; calls: HttpCalls; clients: number; seconds: number; times?: number };
@@ -122,8 +135,9 @@ function serveLoads(): void {
     return async (i: number) => {
       let body = calls.bodies[i % calls.bodies.length];
       if (calls.uniqueMarker) body = body.replace(calls.uniqueMarker, `${i}-${randomUUID()}`);
-      const res = await client.post(body);
-      if (res.errors || !res.data) throw new Error(`load call failed: ${JSON.stringify(res.errors)}`);
+      const { result, serverTiming } = await client.exchange(body);
+      if (result.errors || !result.data) throw new Error(`load call failed: ${JSON.stringify(result.errors)}`);
+      return engineSpan(serverTiming);
     };
   };
   process.on('message', async (request: LoadRequest) => {
@@ -132,15 +146,18 @@ function serveLoads(): void {
       let figures: LoadFigures;
       if (request.times !== undefined) {
         const latencies: number[] = [];
+        const overEngine: number[] = [];
         for (let i = 0; i < request.times; i++) {
           const t0 = performance.now();
-          await call(i);
-          latencies.push(performance.now() - t0);
+          const engineMs = await call(i);
+          const latency = performance.now() - t0;
+          latencies.push(latency);
+          if (engineMs !== undefined) overEngine.push(latency - engineMs);
         }
-        figures = { count: latencies.length, p50: percentile(latencies, 50), latencies };
+        figures = { count: latencies.length, p50: percentile(latencies, 50), latencies, overEngine };
       } else {
         const loop = await closedLoop(request.clients, request.seconds, call);
-        figures = { count: loop.count, p50: loop.p50, latencies: [] };
+        figures = { count: loop.count, p50: loop.p50, latencies: [], overEngine: [] };
       }
       process.send!({ id: request.id, figures } satisfies LoadReply);
     } catch (error) {

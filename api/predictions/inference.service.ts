@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { EngineError, EnginePool } from '../../inference';
 import { UserErrorCode } from '../../schema/common/user-error.type';
 import { Meter } from '../../schema/metering/meter.enum';
@@ -97,7 +98,7 @@ export class InferenceService {
     let committed: UsageLine[] = [];
     try {
       const answer = await this.infer(call, prepared);
-      const outcome = await this.recordOrThrow({
+      const outcome = await this.recordOrThrow(call.ctx, {
         organizationId: call.ctx.principal!.organizationId, subscriptionId: call.entitlement.subscription.id,
         apiKeyId: call.ctx.principal!.apiKeyId, modelId: call.serving.model.id, modelVersionId: call.serving.version.id,
         occurredAt: call.ctx.now(), idempotencyKey: call.input.requestId ?? generatedIdempotencyKey(), usage: answer.usage,
@@ -115,12 +116,15 @@ export class InferenceService {
    * Commits the call's usage. NOTE: an answer whose usage could not be written is withheld
    * (never served unbilled); the caller gets a retryable error saying nothing was billed.
    */
-  private async recordOrThrow(call: MeteredCall): Promise<RecordOutcome> {
+  private async recordOrThrow(ctx: RequestContext, call: MeteredCall): Promise<RecordOutcome> {
+    const started = performance.now();
     try {
       return await this.recorder.record(call);
     } catch {
       throw new ApiError(ErrorCode.INTERNAL, 'The usage of this call could not be recorded, so its answer is withheld and nothing was billed; ' +
         'retry shortly (with the same requestId, if you sent one)', { retryAfterSeconds: 1 });
+    } finally {
+      ctx.serverTiming?.add('usage', performance.now() - started, 'usage commit');
     }
   }
 
@@ -142,10 +146,13 @@ export class InferenceService {
   private async infer(call: Call, prepared: PreparedInputs): Promise<InferenceAnswer> {
     const { serving } = call;
     let result;
+    const started = performance.now();
     try {
       result = await this.engine.infer(serving.ref, prepared.tensors, { deadline: Date.now() + this.options.deadlineMs, transferInputs: true });
     } catch (error) {
       throw engineFailure(error, serving);
+    } finally {
+      call.ctx.serverTiming?.add('engine', performance.now() - started, 'model queue and compute');
     }
     const usage: UsageLine[] = [{ meter: Meter.REQUESTS, quantity: 1n }];
     if (serving.tokenizer) usage.push({ meter: Meter.INPUT_TOKENS, quantity: BigInt(prepared.inputTokens) });

@@ -96,6 +96,29 @@ describe('runInference (demo models, real HTTP)', () => {
     expect(await totalUnits(t, t.keys.partner)).toBe(before);
   });
 
+  it('tells where a call\'s time went in a Server-Timing header: the model\'s queue and compute, then the usage commit', async () => {
+    const post = (query: string, variables?: Record<string, unknown>) => fetch(`${t.url}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.keys.partner}` }, body: JSON.stringify({ query, variables }),
+    });
+    const call = (requestId: string) => post('mutation($input: RunInferenceInput!) { runInference(input: $input) { replayed } }', {
+      input: { modelId: models['review-sentiment'].id, texts: ['timed call'], requestId },
+    });
+    const started = performance.now();
+    const response = await call('timed-1');
+    const elapsed = performance.now() - started;
+    const timing = response.headers.get('server-timing')!;
+    const span = (name: string) => Number(new RegExp(`${name};dur=(\\d+\\.\\d{3});desc="([^"]+)"`).exec(timing)?.[1]);
+    expect(timing).toMatch(/^engine;dur=\d+\.\d{3};desc="model queue and compute", usage;dur=\d+\.\d{3};desc="usage commit"$/);
+    expect(span('engine')).toBeGreaterThan(0);
+    expect(span('usage')).toBeGreaterThan(0);
+    expect(span('engine') + span('usage')).toBeLessThan(elapsed);
+    // a replay runs nothing and writes nothing; a query without inference times nothing
+    const replay = await call('timed-1');
+    expect(((await replay.json()) as any).data.runInference.replayed).toBe(true);
+    expect(replay.headers.get('server-timing')).toBeNull();
+    expect((await post('{ viewer { id } }')).headers.get('server-timing')).toBeNull();
+  });
+
   it('refuses an organisation without a subscription with FORBIDDEN naming the model, and bills nothing', async () => {
     const stranger = await createPartner(t, 'Tailspin Toys');
     const res = await runInference(t, stranger, { modelId: models['review-sentiment'].id, texts: ['hello'] });
