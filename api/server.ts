@@ -15,6 +15,7 @@ import { AppConfig } from './config';
 import { Principal, RequestContext } from './context';
 import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
 import { queryCostPlugin } from './common/query-cost.plugin';
+import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
 import { healthRouter } from './health.route';
 import { createLoaders } from './loaders';
@@ -117,6 +118,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryCostPlugin(schema, config.queryCostLimit),
       serverTimingPlugin(),
+      retryAfterPlugin(),
       // NOTE: no HTTP caching of GraphQL answers (authenticated, mostly mutations); without this
       // Apollo wraps every field resolver to collect cache hints nobody reads.
       ApolloServerPluginCacheControlDisabled(),

@@ -137,6 +137,16 @@ describe('runInference (demo models, real HTTP)', () => {
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
     expect(refused.errors![0].extensions!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect((await usageTotals(t, fabrikam)).REQUESTS).toBe(2);
+    // the wait is also in a Retry-After header, for HTTP clients that back off without reading errors
+    const raw = await fetch(`${t.url}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${fabrikam}` },
+      body: JSON.stringify({ query: 'mutation($input: RunInferenceInput!) { runInference(input: $input) { replayed } }', variables: { input: { modelId: models['credit-risk'].id, inputs: { features: { type: 'float32', dims: [1, 5], data: FEATURES.slice(0, 5) } } } } }),
+    });
+    const body = (await raw.json()) as any;
+    expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(raw.headers.get('retry-after')).toBe(String(body.errors[0].extensions.retryAfterSeconds));
+    expect((await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${fabrikam}` },
+      body: JSON.stringify({ query: '{ viewer { id } }' }) })).headers.get('retry-after')).toBeNull();
   });
 
   it('refuses calls past a monthly cap with QUOTA_EXCEEDED and shows the quota used up', async () => {
