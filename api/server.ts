@@ -42,14 +42,10 @@ function bearerToken(req: Request): string | null {
   return match ? match[1] : '';
 }
 
-/** Hooks for tests and benchmarks; production passes none. */
-export interface ServerOptions {
+/** Hooks for tests and benchmarks (the services' hooks among them); production passes none. */
+export interface ServerOptions extends ServiceHooks {
   /** Called with every SQL statement the server sends (statement-count tests). */
   onSqlStatement?: (sql: string) => void;
-  /** BENCHMARK ONLY: serve runInference without recording usage (metered vs unmetered comparison). */
-  unmetered?: boolean;
-  /** BENCHMARK ONLY: see ServiceHooks.wrapUsageSink. */
-  wrapUsageSink?: ServiceHooks['wrapUsageSink'];
 }
 
 async function openDatabase(config: AppConfig, logger: Logger, options: ServerOptions): Promise<DataSource> {
@@ -88,7 +84,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const schema = await buildApiSchema();
   const dataSource = await openDatabase(config, logger, options);
   const engine = await EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry });
-  const services = createServices({ dataSource, config, engine, logger, hooks: { unmetered: options.unmetered, wrapUsageSink: options.wrapUsageSink } });
+  const services = createServices({ dataSource, config, engine, logger, hooks: options });
   const pruneTimer = startPruningStoredResponses(services, logger);
 
   /** The caller: null without an Authorization header; UNAUTHENTICATED for a malformed, unknown or revoked key. */

@@ -48,8 +48,6 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const models = new ModelService();
   const entitlements = new EntitlementCache(dataSource, 5_000);
   const quotas = new QuotaGuard(dataSource, {
-    reseedMs: 60_000,
-    closeReseedMs: 1_000,
     onReseedFailed: (error) => logger.warn({ err: error }, 'a monthly cap\'s usage could not be re-counted; its last count stands'),
   });
   const usageRecorder = createRecorder(dataSource, deps.hooks ?? {}, logger);
@@ -57,7 +55,6 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const usageEvents = new UsageEventService(quotas);
   const servingModels = new ServingModelCache(dataSource, files, 30_000);
   const rateLimiter = new RateLimiter(new RateLimitBucketStore(dataSource), {
-    leaseMs: 1000,
     onGiveBackFailed: (error) => logger.warn({ err: error }, 'unspent rate limit tokens could not be given back to their bucket'),
   });
   const nodes = new NodeLookup(models);

@@ -42,12 +42,14 @@ export class RateLimiter {
   private readonly leases = new Map<string, Lease>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly givingBack = new Set<Promise<void>>();
+  private readonly options: RateLimiterOptions;
 
   constructor(
     private readonly store: RateLimitBucketStore,
-    private readonly options: RateLimiterOptions = { leaseMs: 1000 },
+    options: Partial<RateLimiterOptions> = {},
   ) {
-    this.sweeper = setInterval(() => this.endExpiredLeases(Date.now()), options.leaseMs);
+    this.options = { leaseMs: 1000, ...options };
+    this.sweeper = setInterval(() => this.endExpiredLeases(Date.now()), this.options.leaseMs);
     this.sweeper.unref();
   }
 

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { configFromEnv } from '../../api/config';
-import { AppServer, startServer } from '../../api/server';
 import { RateLimitBucketStore } from '../../api/subscriptions/rate-limit-bucket.store';
 import { RateLimiter, RateLimitRefusal } from '../../api/subscriptions/rate-limiter';
 import { rowIdOf } from '../../schema/common/global-id';
 import { createPartner, createPlan, demoModels, DemoModelRef, runInference, subscribe, usageTotals } from '../support/subscription-fixtures';
-import { graphqlAt, startTestServer, TestServer } from '../support/test-server';
+import { startReplica, startTestServer, TestServer } from '../support/test-server';
 
 // Requests per minute per subscription: token buckets in the database, leased by each replica.
 
@@ -124,21 +122,16 @@ describe('limits across replicas: RateLimiter (a bucket per subscription in the 
 
   /** Calls the model 6 times as a new partner on `limits`, alternating between this server and a second replica. */
   async function sixCallsOnTwoReplicas(limits: Record<string, unknown>) {
-    let second: AppServer | undefined;
+    const second = await startReplica(t);
     try {
-      second = await startServer(configFromEnv({
-        LOG_LEVEL: 'warn', ENGINE_WORKERS_PER_DEVICE: '1', PORT: '0', DATA_DIR: t.dataDir, DATABASE_URL: t.database.url!,
-      }));
-      const url = second.url;
       const partner = await createPartner(t, `Partner ${randomUUID().slice(0, 8)}`);
       await subscribe(t, partner, await createPlan(t, models['credit-risk'].id, `Limited ${randomUUID().slice(0, 8)}`, limits));
       const input = { modelId: models['credit-risk'].id, inputs: { features: { type: 'float32', dims: [1, 5], data: FEATURES } } };
-      const replicas = [t, { ...t, url, graphql: (key: string | null, query: string, variables?: Record<string, unknown>) => graphqlAt(url, key, query, variables) }] as TestServer[];
       const calls = [];
-      for (let i = 0; i < 6; i++) calls.push(await runInference(replicas[i % 2], partner, input));
+      for (let i = 0; i < 6; i++) calls.push(await runInference([t, second][i % 2], partner, input));
       return { codes: calls.map((c) => c.errors?.[0].extensions?.code ?? 'OK'), calls, requests: (await usageTotals(t, partner)).REQUESTS };
     } finally {
-      await second?.stop();
+      await second.stop();
     }
   }
 

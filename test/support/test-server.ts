@@ -35,10 +35,11 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { env?: Record<string, string>; server?: ServerOptions; seed?: boolean } = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'marketplace-test-'));
-  const config = configFromEnv({
+type TestServerOptions = { env?: Record<string, string>; server?: ServerOptions };
+
+/** An API server on `database` and `dataDir`, configured as the tests run it. */
+function startApi(database: TestDatabase, dataDir: string, options: TestServerOptions): Promise<AppServer> {
+  return startServer(configFromEnv({
     LOG_LEVEL: 'warn',
     ENGINE_WORKERS_PER_DEVICE: '1',
     ...options.env,
@@ -46,17 +47,32 @@ export async function startTestServer(options: { env?: Record<string, string>; s
     DATA_DIR: dataDir,
     EMBEDDED_DATABASE_DIR: 'memory://',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
-  });
-  const server = await startServer(config, options.server);
-  const keys = options.seed === false ? ({} as DemoKeys) : (await seedDemo(server, dataDir))!;
+  }), options.server);
+}
+
+function testServer(server: AppServer, keys: DemoKeys, database: TestDatabase, dataDir: string, stop: () => Promise<void>): TestServer {
   const url = server.url;
-  return {
-    server, url, keys, database, dataDir,
-    graphql: (key, query, variables) => graphqlAt(url, key, query, variables),
-    async stop() {
-      await server.stop();
-      await database.drop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { server, url, keys, database, dataDir, graphql: (key, query, variables) => graphqlAt(url, key, query, variables), stop };
+}
+
+export async function startTestServer(options: TestServerOptions & { seed?: boolean } = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'marketplace-test-'));
+  const server = await startApi(database, dataDir, options);
+  const keys = options.seed === false ? ({} as DemoKeys) : (await seedDemo(server, dataDir))!;
+  return testServer(server, keys, database, dataDir, async () => {
+    await server.stop();
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * A second API replica of `primary`: its own server on the same database and files, with the
+ * same keys; `stop()` stops it alone. Needs a second connection: PostgreSQL only.
+ */
+export async function startReplica(primary: TestServer, options: TestServerOptions = {}): Promise<TestServer> {
+  if (!primary.database.url) throw new Error('a replica needs a PostgreSQL database (TEST_DATABASE_URL): embedded PGlite has one connection');
+  const server = await startApi(primary.database, primary.dataDir, options);
+  return testServer(server, primary.keys, primary.database, primary.dataDir, () => server.stop());
 }
