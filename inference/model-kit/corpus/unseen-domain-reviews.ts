@@ -53,7 +53,7 @@ export const UNSEEN_DOMAIN_REVIEWS: ReadonlyArray<{ text: string; label: Sentime
   { text: 'Our flight was delayed six hours and nobody told us why.', label: 'negative' },
   { text: 'The app crashes every time I try to log in.', label: 'negative' },
   { text: 'The soles came apart after two weeks of light walking.', label: 'negative' },
-  { text: 'Not worth the money at all.', label: 'negative' },
+  { text: 'For what they charge per night, it was not worth it at all.', label: 'negative' },
   { text: 'The room was dirty and the air conditioning did not work.', label: 'negative' },
   { text: 'They lost my luggage and customer service hung up on me.', label: 'negative' },
   { text: 'The steak was cold and tasted like cardboard.', label: 'negative' },
