@@ -106,7 +106,8 @@ export function trainBagOfNgrams(texts: string[], labels: number[], options: Bag
   const { spec, embeddingDim: dim, labelCount } = options;
   const random = new SeededRandom(options.seed ?? 7);
   const embedding = new Float32Array(spec.buckets * dim);
-  for (let i = dim; i < embedding.length; i++) embedding[i] = ((random.next() * 2 - 1) * (options.initScale ?? 1)) / dim;
+  const scale = (options.initScale ?? 1) / dim;
+  random.fillUniform(embedding, -scale, scale, dim);
   const model: BagOfNgramsModel = {
     body: { spec, embeddingDim: dim, embedding },
     head: { weight: new Float32Array(dim * labelCount), bias: new Float32Array(labelCount) },

@@ -136,7 +136,7 @@ export function withRandomFeatures(model: { body: TextModelBody; head: LinearHea
   const table = new Float32Array(spec.buckets * wide);
   for (let row = 1; row < spec.buckets; row++) {
     table.set(embedding.subarray(row * dim, (row + 1) * dim), row * wide);
-    for (let d = dim; d < wide; d++) table[row * wide + d] = random.next() * 2 - 1;
+    random.fillUniform(table, -1, 1, row * wide + dim, (row + 1) * wide);
   }
   const weight = new Float32Array(wide * classes);
   weight.set(model.head.weight);

@@ -1,3 +1,4 @@
+import { imul32 } from '../../../inference/model-kit/seeded-random';
 import { defaultTokenizerSpec, fnv1a32, textNgrams, tokenFeatures, tokenIds, tokenize, TokenizerSpec } from '../../../inference/model-kit/hashed-ngram-tokenizer';
 
 describe('hashed n-gram tokenizer', () => {
@@ -56,6 +57,17 @@ describe('hashed n-gram tokenizer', () => {
   it('round-trips the spec through JSON', () => {
     expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
   });
+  it('multiplies 32-bit integers exactly as Math.imul (the hash and the seeded random use imul32)', () => {
+    const edge = [0, 1, -1, 0x7fffffff, -0x80000000, 0xffffffff, 0x811c9dc5, 0x01000193, 0x6d2b79f5, 61];
+    for (const a of edge) for (const b of edge) expect(imul32(a, b)).toBe(Math.imul(a, b));
+    let x = 12345;
+    for (let i = 0; i < 2000; i++) {
+      x = (x * 1103515245 + 12345) % 4294967296;
+      const y = (x * 69069 + 1) % 4294967296;
+      expect(imul32(x, y)).toBe(Math.imul(x, y));
+    }
+  });
+
   it('hashes non-ASCII text over its UTF-8 bytes', () => {
     let hash = 0x811c9dc5;
     for (const byte of Buffer.from('naïve ☕', 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
