@@ -1,4 +1,4 @@
-import { tokenIds, TokenizerSpec } from './hashed-ngram-tokenizer';
+import { tokenFeatures, TokenizerSpec } from './hashed-ngram-tokenizer';
 import { SeededRandom } from './seeded-random';
 import { LinearHead, TextModelBody } from './text-models';
 
@@ -11,6 +11,11 @@ export interface BagOfNgramsTrainingOptions {
   /** Initial learning rate, decayed linearly to 0 over training (fastText style). */
   learningRate?: number;
   seed?: number;
+  /**
+   * Embedding rows start uniform in [-initScale/dim, initScale/dim] (default 1, fastText's).
+   * Smaller keeps n-grams that training never sees near zero, so they sway a text less.
+   */
+  initScale?: number;
 }
 
 /** A trained text classifier: body (embedding table) plus linear head. */
@@ -21,14 +26,18 @@ export interface BagOfNgramsModel {
 
 interface Example {
   ids: number[];
+  /** Pooling weights of `ids` (sum 1), as {@link tokenize} feeds them. */
+  weights: number[];
   label: number;
 }
 
-/** Mean of the embedding rows of `ids` (the model body, as the ONNX graph computes it). */
-function pool(body: TextModelBody, ids: number[], out: Float32Array): void {
+/** Weighted mean of the embedding rows of `ids` (the model body, as the ONNX graph computes it). */
+function pool(body: TextModelBody, ids: number[], weights: number[], out: Float32Array): void {
   const dim = body.embeddingDim;
   out.fill(0);
-  for (const id of ids) for (let d = 0; d < dim; d++) out[d] += body.embedding[id * dim + d] / ids.length;
+  ids.forEach((id, t) => {
+    for (let d = 0; d < dim; d++) out[d] += body.embedding[id * dim + d] * weights[t];
+  });
 }
 
 /** Softmax probabilities of the head over pooled features. */
@@ -42,26 +51,50 @@ function headProbabilities(head: LinearHead, features: Float32Array, classes: nu
   return logits.map((v) => v / sum);
 }
 
-/** One SGD step on cross-entropy for one example; returns its loss. */
-function sgdStep(model: BagOfNgramsModel, example: Example, lr: number, hidden: Float32Array): number {
+/** Scratch buffers of {@link sgdStep}, allocated once per training run. */
+interface StepBuffers {
+  hidden: Float32Array;
+  gradHidden: Float32Array;
+  logits: Float64Array;
+}
+
+/** One SGD step on cross-entropy for one example (buffers reused, no allocation). */
+function sgdStep(model: BagOfNgramsModel, example: Example, lr: number, buffers: StepBuffers): void {
   const { body, head } = model;
+  const { embedding } = body;
+  const { hidden, gradHidden, logits } = buffers;
   const dim = body.embeddingDim;
   const classes = head.bias.length;
-  pool(body, example.ids, hidden);
-  const probs = headProbabilities(head, hidden, classes);
-  const gradHidden = new Float32Array(dim);
+  const { ids, weights } = example;
+  hidden.fill(0);
+  for (let t = 0; t < ids.length; t++) {
+    const row = ids[t] * dim;
+    const w = weights[t];
+    for (let d = 0; d < dim; d++) hidden[d] += embedding[row + d] * w;
+  }
+  let max = -Infinity;
   for (let c = 0; c < classes; c++) {
-    const g = probs[c] - (c === example.label ? 1 : 0);
+    let logit = head.bias[c];
+    for (let d = 0; d < dim; d++) logit += hidden[d] * head.weight[d * classes + c];
+    logits[c] = logit;
+    if (logit > max) max = logit;
+  }
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += logits[c] = Math.exp(logits[c] - max);
+  gradHidden.fill(0);
+  for (let c = 0; c < classes; c++) {
+    const g = logits[c] / sum - (c === example.label ? 1 : 0);
     head.bias[c] -= lr * g;
     for (let d = 0; d < dim; d++) {
       gradHidden[d] += g * head.weight[d * classes + c];
       head.weight[d * classes + c] -= lr * g * hidden[d];
     }
   }
-  for (const id of example.ids) {
-    for (let d = 0; d < dim; d++) body.embedding[id * dim + d] -= (lr * gradHidden[d]) / example.ids.length;
+  for (let t = 0; t < ids.length; t++) {
+    const row = ids[t] * dim;
+    const scale = lr * weights[t];
+    for (let d = 0; d < dim; d++) embedding[row + d] -= scale * gradHidden[d];
   }
-  return -Math.log(Math.max(probs[example.label], 1e-12));
 }
 
 /**
@@ -73,22 +106,23 @@ export function trainBagOfNgrams(texts: string[], labels: number[], options: Bag
   const { spec, embeddingDim: dim, labelCount } = options;
   const random = new SeededRandom(options.seed ?? 7);
   const embedding = new Float32Array(spec.buckets * dim);
-  for (let i = dim; i < embedding.length; i++) embedding[i] = (random.next() * 2 - 1) / dim;
+  const scale = (options.initScale ?? 1) / dim;
+  random.fillUniform(embedding, -scale, scale, dim);
   const model: BagOfNgramsModel = {
     body: { spec, embeddingDim: dim, embedding },
     head: { weight: new Float32Array(dim * labelCount), bias: new Float32Array(labelCount) },
   };
   const examples = texts
-    .map((text, i) => ({ ids: tokenIds(text, spec).slice(0, spec.sequenceLength), label: labels[i] }))
+    .map((text, i) => ({ ...tokenFeatures(text, spec), label: labels[i] }))
     .filter((e) => e.ids.length > 0);
   const epochs = options.epochs ?? 10;
   const lr0 = options.learningRate ?? 0.5;
   const total = epochs * examples.length;
-  const hidden = new Float32Array(dim);
+  const buffers: StepBuffers = { hidden: new Float32Array(dim), gradHidden: new Float32Array(dim), logits: new Float64Array(labelCount) };
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (const example of random.shuffle([...examples])) {
-      sgdStep(model, example, lr0 * (1 - step++ / total), hidden);
+      sgdStep(model, example, lr0 * (1 - step++ / total), buffers);
     }
   }
   return model;
@@ -96,9 +130,9 @@ export function trainBagOfNgrams(texts: string[], labels: number[], options: Bag
 
 /** Class probabilities of a trained model for one text (TypeScript reference of the ONNX graph). */
 export function predictBagOfNgrams(model: BagOfNgramsModel, text: string): Float32Array {
-  const ids = tokenIds(text, model.body.spec).slice(0, model.body.spec.sequenceLength);
+  const { ids, weights } = tokenFeatures(text, model.body.spec);
   const hidden = new Float32Array(model.body.embeddingDim);
-  if (ids.length > 0) pool(model.body, ids, hidden);
+  if (ids.length > 0) pool(model.body, ids, weights, hidden);
   return headProbabilities(model.head, hidden, model.head.bias.length);
 }
 

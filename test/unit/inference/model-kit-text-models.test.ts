@@ -6,7 +6,7 @@ import { defaultTokenizerSpec, tokenize } from '../../../inference/model-kit/has
 import { SeededRandom } from '../../../inference/model-kit/seeded-random';
 import {
   buildFineTunedTextClassifier, buildTextClassifier, buildTextEmbedder, buildTextFeatureExtractor,
-  readTextModelBodyOrThrow, TextModelBody,
+  readTextModelBodyOrThrow, TextModelBody, withRandomFeatures,
 } from '../../../inference/model-kit/text-models';
 import { LocalStepRunner } from '../../../inference/training/local-step-runner';
 
@@ -73,6 +73,20 @@ describe('text model builders', () => {
     expect(out.probabilities.dims).toEqual([4, 2]);
     const expected = predictBagOfNgrams({ body, head: newHead }, texts[0]);
     expect((out.probabilities.data as Float32Array)[0]).toBeCloseTo(expected[0], 5);
+  });
+
+  it('widens a body with fixed random features without changing the classifier\'s outputs', async () => {
+    const wide = withRandomFeatures({ body, head }, 10, 5);
+    expect(wide.body.embeddingDim).toBe(dim + 10);
+    expect(withRandomFeatures({ body, head }, 10, 5)).toEqual(wide);
+    expect(Array.from(wide.body.embedding.subarray(0, dim + 10))).toEqual(new Array(dim + 10).fill(0));
+    expect(Array.from(wide.body.embedding.subarray(dim + 10, dim + 10 + dim))).toEqual(Array.from(body.embedding.subarray(dim, 2 * dim)));
+    const bytes = buildTextClassifier({ spec, embeddingDim: dim + 10, labels, weights: { embedding: wide.body.embedding, head: wide.head } });
+    runner.register('wide', bytes);
+    const narrow = await runner.run('classifier', tokenize(texts, spec).inputs);
+    const widened = await runner.run('wide', tokenize(texts, spec).inputs);
+    Array.from(widened.probabilities.data as Float32Array).forEach((p, i) => expect(p).toBeCloseTo((narrow.probabilities.data as Float32Array)[i], 5));
+    expect(readTextModelBodyOrThrow(bytes).embeddingDim).toBe(dim + 10);
   });
 
   it('rejects weights of the wrong size and bytes that are not a text model', () => {
