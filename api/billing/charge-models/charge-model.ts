@@ -5,7 +5,7 @@ import { isDecimalPrice, MoneyDecimal } from '../../common/money';
 
 /** One tier of a GRADUATED or VOLUME charge: `upTo` is the tier's last unit, inclusive (null: open-ended). */
 export interface ChargeTier {
-  upTo: bigint | string | null | undefined;
+  upTo?: bigint | string | null;
   unitPrice: string;
 }
 
