@@ -18,6 +18,7 @@ import { queryCostPlugin } from './common/query-cost.plugin';
 import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
 import { healthRouter } from './health.route';
+import { billingExportRouter } from './billing/billing-export.route';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildApiSchema } from './schema-builder';
@@ -46,6 +47,8 @@ function bearerToken(req: Request): string | null {
 export interface ServerOptions extends ServiceHooks {
   /** Called with every SQL statement the server sends (statement-count tests). */
   onSqlStatement?: (sql: string) => void;
+  /** The clock of request contexts (scenario tests move it); default the wall clock. */
+  now?: () => Date;
 }
 
 async function openDatabase(config: AppConfig, logger: Logger, options: ServerOptions): Promise<DataSource> {
@@ -124,10 +127,12 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
 
   app.use(healthRouter({ dataSource, engine, registry }));
   app.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
+  const now = options.now ?? (() => new Date());
+  app.use(billingExportRouter({ dataSource, services, now, callerOf }));
   app.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
     context: async ({ req }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
-      now: () => new Date(), requestId: randomUUID(), serverTiming: new ServerTiming(),
+      now, requestId: randomUUID(), serverTiming: new ServerTiming(),
     }),
   }));
   app.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
