@@ -106,7 +106,7 @@ export function billingExportRouter(options: {
         const rows: Array<{ at: string; id: string; organization_id: string; subscription_id: string | null; model_id: string; meter: string; quantity: string; idempotency_key: string; canceled_at: Date | null }> =
           await options.dataSource.query(
             `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, id, organization_id, subscription_id, model_id, meter, quantity::text AS quantity, idempotency_key, canceled_at
-             FROM usage_event WHERE occurred_at < $2 AND (occurred_at, id) > ($3::timestamptz, $4::uuid)${organizationId ? ' AND organization_id = $6' : ''}
+             FROM usage_event WHERE occurred_at >= $1 AND occurred_at < $2 AND (occurred_at, id) > ($3::timestamptz, $4::uuid)${organizationId ? ' AND organization_id = $6' : ''}
              ORDER BY occurred_at, id LIMIT $5`,
             organizationId ? [from, to, after[0], after[1], CHUNK, organizationId] : [from, to, after[0], after[1], CHUNK]);
         for (const r of rows) {

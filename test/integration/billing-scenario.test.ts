@@ -38,7 +38,7 @@ describe('billing scenario: a month across two plans, close, grace, finalize', (
       charges: [{ meter: 'REQUESTS', pricing: 'GRADUATED', tiers: [{ upTo: '2', unitPrice: '0' }, { upTo: null, unitPrice: '0.125' }] }] });
     partner = await createPartner(t, 'Fabrikam Billing');
     orgId = await organizationOf(t, partner);
-  });
+  }, 180_000);
   afterAll(async () => t?.stop());
 
   it('subscribes, meters a month of usage and upgrades mid-month (now, by the second)', async () => {
