@@ -10,7 +10,6 @@ import { ApiError, ErrorCode } from '../common/errors';
 import { toMajorString } from '../common/money';
 import type { Services } from '../services';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_RANGE_MS = 366 * 86_400_000;
 const CHUNK = 5000;
 
@@ -57,14 +56,14 @@ export function billingExportRouter(options: {
     return null;
   };
 
-  router.get('/v1/invoices/:file', async (req, res, next) => {
+  // NOTE: the id may be a bare uuid or a global id, URL-encoded or as is (its slashes included).
+  router.get(/^\/v1\/invoices\/(.+)\.csv$/, async (req, res, next) => {
     try {
       const principal = await financeCaller(req, res);
       if (!principal) return;
-      const file = decodeURIComponent(String(req.params.file));
-      if (!file.endsWith('.csv')) return sendError(res, 404, 'NOT_FOUND', 'Only /v1/invoices/<id>.csv is served');
-      const raw = file.slice(0, -4);
-      const id = UUID.test(raw) ? raw : (() => { const p = parseGlobalId(raw); return p?.typeName === 'Invoice' ? p.rowId : null; })();
+      const raw = decodeURIComponent(String((req.params as Record<string, string>)[0]));
+      const match = /^(?:gid:\/\/?marketplace\/Invoice\/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(raw);
+      const id = match ? match[1] : null;
       const ctx = contextOf(principal);
       const invoice = id ? await options.services.billing.invoices.findVisible(ctx, id) : null;
       if (!invoice) return sendError(res, 404, 'NOT_FOUND', 'Invoice not found');
