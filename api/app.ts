@@ -12,7 +12,7 @@ export async function startApp(config: AppConfig): Promise<AppServer> {
   const server = await startServer(config, { holdReadyFor: config.seedDemo ? ['demo seed'] : [] });
   if (!config.seedDemo) return server;
   const keysFile = path.join(config.dataDir, 'demo-keys.json');
-  const keys = await server.startup.run('demo seed', () => seedDemo(server, config.dataDir));
+  const keys = await server.startup.run('demo seed', () => seedDemo(server, config.dataDir, { billedPeriod: true }));
   if (keys) {
     server.logger.info({ keysFile }, 'demo data seeded');
     console.log(`\nDemo API keys (also in ${keysFile}):\n${JSON.stringify(keys, null, 2)}\n`);
