@@ -23,6 +23,8 @@ export interface AppConfig {
   maxTextsPerRequest: number;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
   engine: EngineConfig;
+  /** The console bundle served at /console (CONSOLE_DIR); default dist/console (api/console.route.ts). */
+  consoleDir?: string;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -48,5 +50,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || 'info',
     maxTextsPerRequest: intFromEnv(env, 'MAX_TEXTS_PER_REQUEST', 64),
     engine: engineConfigFromEnv(env),
+    consoleDir: env.CONSOLE_DIR ? path.resolve(env.CONSOLE_DIR) : undefined,
   };
 }
