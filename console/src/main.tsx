@@ -2,4 +2,6 @@ import { render } from 'preact';
 import { App } from './app';
 import './console.css';
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.replaceChildren();
+render(<App />, root);

@@ -22,7 +22,11 @@ export function UsageChart({ usage, bucket, meter }: { usage: UsageSeries; bucke
       height: 280,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
-      axes: [{}, { values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? formatCount(String(t)) : '')) }],
+      axes: [{
+        // NOTE: ticks on whole buckets only (days, or hours), labelled in UTC.
+        incrs: bucket === 'HOUR' ? [3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400] : [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400],
+        values: (_u, ticks) => ticks.map((ts) => axisLabel(ts * 1000, bucket)),
+      }, { values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? formatCount(String(t)) : '')) }],
       legend: { show: true },
       series: [
         { label: bucket === 'HOUR' ? 'Hour (UTC)' : 'Day (UTC)', value: (_u, ts) => (ts == null ? '' : bucketLabel(ts * 1000, bucket)) },
@@ -43,6 +47,13 @@ export function UsageChart({ usage, bucket, meter }: { usage: UsageSeries; bucke
       <figcaption class="visually-hidden">{summary}</figcaption>
     </figure>
   );
+}
+
+/** An x tick: "12-01" per day; "14:00" per hour, with the date at midnight ("12-01 00:00"). */
+function axisLabel(ms: number, bucket: Bucket): string {
+  const iso = new Date(ms).toISOString();
+  if (bucket === 'DAY') return iso.slice(5, 10);
+  return iso.slice(11, 16) === '00:00' ? `${iso.slice(5, 10)} 00:00` : iso.slice(11, 16);
 }
 
 /** The same usage as a table: a row per bucket with usage, a column per model, and the total. */

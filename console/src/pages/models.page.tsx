@@ -21,9 +21,9 @@ interface ModelNode {
   plans: Array<{ id: string; name: string; status: string; currency: string; flatFee: { amountMinor: string; currency: string }; charges: Charge[] }>;
 }
 
-export const VENDOR_MODELS_QUERY = `query ConsoleModels($vendorId: ID) { models(first: 100, filter: { vendorId: $vendorId }) { totalCount nodes {
+export const VENDOR_MODELS_QUERY = `query ConsoleModels($vendorId: ID) { models(first: 50, filter: { vendorId: $vendorId }) { totalCount nodes {
   id slug name task visibility
-  versions(first: 100) { nodes { id version status publishedAt deprecatedAt } }
+  versions(first: 20) { nodes { id version status publishedAt deprecatedAt } }
   plans { id name status currency flatFee { amountMinor currency } charges { meter pricing unitPrice freeUnits packageSize tiers { upTo unitPrice } } } } } }`;
 
 const at = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') + ' UTC' : '—');

@@ -53,18 +53,18 @@ export function UsagePage({ apiKey, audience }: { apiKey: string; audience: Usag
         <form class="custom-range" onSubmit={applyCustom} aria-label="Custom range">
           <fieldset>
             <legend>Custom range (UTC, both days included)</legend>
-            <label>From <input type="date" name="from" value={draft.from} max={today} onInput={(e) => setDraft({ ...draft, from: (e.target as HTMLInputElement).value })} /></label>
-            <label>To <input type="date" name="to" value={draft.to} onInput={(e) => setDraft({ ...draft, to: (e.target as HTMLInputElement).value })} /></label>
-            <label>Per <select name="bucket" value={draft.bucket} onChange={(e) => setDraft({ ...draft, bucket: (e.target as HTMLSelectElement).value as Bucket })}>
+            <label for="range-from">From</label> <input id="range-from" type="date" name="from" value={draft.from} max={today} onInput={(e) => setDraft({ ...draft, from: (e.target as HTMLInputElement).value })} />
+            <label for="range-to">To</label> <input id="range-to" type="date" name="to" value={draft.to} onInput={(e) => setDraft({ ...draft, to: (e.target as HTMLInputElement).value })} />
+            <label for="range-bucket">Bucket size</label> <select id="range-bucket" name="bucket" value={draft.bucket} onChange={(e) => setDraft({ ...draft, bucket: (e.target as HTMLSelectElement).value as Bucket })}>
               <option value="DAY">day</option>
               <option value="HOUR">hour</option>
-            </select></label>
+            </select>
             <button type="submit">Show range</button>
           </fieldset>
         </form>
-        <label class="meter-choice">Meter <select name="meter" value={meter} onChange={(e) => setMeter((e.target as HTMLSelectElement).value as Meter)}>
+        <span class="meter-choice"><label for="usage-meter">Meter</label> <select id="usage-meter" name="meter" value={meter} onChange={(e) => setMeter((e.target as HTMLSelectElement).value as Meter)}>
           {METERS.map((m) => <option value={m}>{m}</option>)}
-        </select></label>
+        </select></span>
       </div>
       {'error' in window
         ? <ErrorMessage error={window.error} what="this range" />

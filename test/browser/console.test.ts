@@ -1,0 +1,194 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { chromiumPath, consoleBundleDir } from '../support/console-bundle';
+import { demoModels, runInference, subscribe } from '../support/subscription-fixtures';
+import { startTestServer, TestServer } from '../support/test-server';
+
+/**
+ * The console in a real browser: Debian's chromium driven by playwright-core, against a real
+ * server on a real database, seeded with the demo. Screenshots go to test-results/console/.
+ */
+const executablePath = chromiumPath();
+const SHOTS = path.join(__dirname, '..', '..', 'test-results', 'console');
+const FEATURES = { features: { type: 'float32', dims: [1, 5], data: [0.1, 0.2, 0.3, 0.4, 0.5] } };
+const describeInBrowser = executablePath ? describe : describe.skip;
+if (!executablePath) {
+  console.warn('test/browser/console.test.ts: SKIPPED, no chromium found (/usr/bin/chromium or CHROMIUM_PATH); CI installs it with apt-get');
+}
+
+describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: skipped; CI installs it'})`, () => {
+  jest.setTimeout(180_000);
+  let t: TestServer;
+  let browser: Browser;
+  /** Console errors and uncaught errors of the page (a CSP violation is one): none expected. */
+  let problems: string[];
+
+  beforeAll(async () => {
+    t = await startTestServer({ env: { CONSOLE_DIR: consoleBundleDir() } });
+    const models = await demoModels(t);
+    await subscribe(t, t.keys.partner, models['review-sentiment'].plans['Scale']);
+    await subscribe(t, t.keys.partner, models['credit-risk'].plans['Pay as you go']);
+    for (let i = 0; i < 3; i++) await runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: [`call ${i} was great`] });
+    for (let i = 0; i < 2; i++) await runInference(t, t.keys.partner, { modelId: models['credit-risk'].id, inputs: FEATURES });
+    browser = await chromium.launch({ executablePath: executablePath!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  async function openConsole(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 860 }, acceptDownloads: true });
+    const page = await context.newPage();
+    problems = [];
+    page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(`${t.url}/console`);
+    return page;
+  }
+
+  async function signIn(page: Page, key: string): Promise<void> {
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const navLinks = (page: Page) => page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents();
+
+  it('partner: refuses a bad key, signs in by keyboard, sees subscriptions with quota bars, the usage chart in two ranges, is refused the vendor page, signs out', async () => {
+    const page = await openConsole();
+    await page.getByRole('heading', { name: 'Marketplace console' }).waitFor();
+    await shot(page, 'sign-in');
+
+    await page.getByLabel('API key').fill('mk_not_a_real_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not valid');
+
+    // Keyboard only: the key field, then Enter.
+    await page.getByLabel('API key').fill('');
+    await page.getByLabel('API key').focus();
+    await page.keyboard.type(t.keys.partner);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/subscriptions');
+    expect(page.url()).not.toContain(t.keys.partner);
+    expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage']);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([t.keys.partner]);
+    expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
+
+    const sentiment = page.locator('.subscription[data-model="review-sentiment"]');
+    await sentiment.waitFor();
+    const meter = sentiment.getByRole('meter', { name: 'REQUESTS quota' });
+    expect(await meter.getAttribute('aria-valuetext')).toBe('3 of 10,000,000 used, 9,999,997 remaining');
+    const api = await t.graphql(t.keys.partner, '{ subscriptions { nodes { model { slug } plan { flatFee { formatted } } quota { meter resetsAt } } } }');
+    const scale = api.data!.subscriptions.nodes.find((n: { model: { slug: string } }) => n.model.slug === 'review-sentiment');
+    await expect(sentiment.locator('.money').textContent()).resolves.toBe(scale.plan.flatFee.formatted);
+    await expect(sentiment.textContent()).resolves.toContain(`resets at ${scale.quota[0].resetsAt.slice(0, 16).replace('T', ' ')} UTC`);
+    await expect(page.locator('.subscription[data-model="credit-risk"]').textContent()).resolves.toContain('2 used, no cap');
+    await shot(page, 'partner-subscriptions');
+
+    await page.getByRole('link', { name: 'Usage' }).click();
+    const chart = page.locator('figure.chart');
+    await chart.waitFor();
+    expect(await chart.getAttribute('data-bucket')).toBe('DAY');
+    expect(await chart.getAttribute('data-buckets')).toBe('7');
+    await page.locator('figure.chart canvas').first().waitFor();
+    const table = page.locator('table.usage-table');
+    expect(await table.locator('thead th').allTextContents()).toEqual(['Day (UTC)', 'credit-risk', 'review-sentiment', 'Total']);
+    expect(await table.locator('tfoot td').allTextContents()).toEqual(['2', '3', '5']);
+    await shot(page, 'partner-usage-7-days');
+
+    await page.getByLabel('Last 24 hours (hourly)').check();
+    await page.locator('figure.chart[data-bucket="HOUR"]').waitFor();
+    expect(await chart.getAttribute('data-buckets')).toBe('24');
+    expect(await table.locator('thead th').first().textContent()).toBe('Hour (UTC)');
+    expect(await table.locator('tfoot td').allTextContents()).toEqual(['2', '3', '5']);
+    await shot(page, 'partner-usage-24-hours');
+
+    await page.getByLabel('Meter', { exact: true }).selectOption('INPUT_TOKENS');
+    await expect(table.locator('thead th').allTextContents()).resolves.toEqual(['Hour (UTC)', 'review-sentiment', 'Total']);
+
+    // A custom hourly range wider than the API allows is refused before any call.
+    await page.getByLabel('From', { exact: true }).fill('2026-01-01');
+    await page.getByLabel('To', { exact: true }).fill('2026-03-01');
+    await page.getByLabel('Bucket size').selectOption('HOUR');
+    await page.getByRole('button', { name: 'Show range' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Hourly usage covers at most 31 days');
+
+    await page.goto(`${t.url}/console#/models`);
+    await page.getByRole('heading', { name: 'You may not see this page' }).waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('Models needs the role VENDOR; this key has PARTNER.');
+    await shot(page, 'partner-refused-models');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.reload();
+    await page.getByLabel('API key').waitFor();
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("vendor: sees its models with every version's status and plan prices, and its models' usage by subscribers; is refused the partner page", async () => {
+    const page = await openConsole();
+    await signIn(page, t.keys.vendor);
+    expect(await navLinks(page)).toEqual(['Usage', 'Models', 'Invoices']);
+    await page.goto(`${t.url}/console#/models`);
+    const sentiment = page.locator('.model[data-model="review-sentiment"]');
+    await sentiment.waitFor();
+    expect(await page.locator('.model').count()).toBe(3);
+    expect(await sentiment.locator('table.versions tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^1\.0\.0\s+PUBLISHED\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+—$/)]);
+    await expect(sentiment.locator('.plan[data-plan="Scale"] .money').textContent()).resolves.toBe('$49.00');
+    await expect(sentiment.locator('.plan[data-plan="Scale"]').textContent()).resolves.toContain('100,001 to 1,000,000: $0.0005 per unit');
+    await shot(page, 'vendor-models');
+
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.locator('table.usage-table').waitFor();
+    await expect(page.getByText('Usage of your models by every subscriber').count()).resolves.toBe(1);
+    expect(await page.locator('table.usage-table tfoot td').allTextContents()).toEqual(['2', '3', '5']);
+    await shot(page, 'vendor-usage');
+
+    await page.goto(`${t.url}/console#/subscriptions`);
+    await page.getByRole('heading', { name: 'You may not see this page' }).waitFor();
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('finance: sees its organisation\'s usage and the invoices-coming state; is refused subscriptions and models', async () => {
+    const page = await openConsole();
+    await signIn(page, t.keys.finance);
+    expect(await navLinks(page)).toEqual(['Usage', 'Invoices']);
+    expect(new URL(page.url()).hash).toBe('#/usage');
+    await page.locator('table.usage-table').waitFor();
+    expect(await page.locator('table.usage-table tfoot td').allTextContents()).toEqual(['2', '3', '5']);
+    await shot(page, 'finance-usage');
+
+    await page.getByRole('link', { name: 'Invoices' }).click();
+    await page.locator('[data-state="invoices-coming"]').waitFor();
+    await shot(page, 'finance-invoices');
+
+    for (const refused of ['subscriptions', 'models']) {
+      await page.goto(`${t.url}/console#/${refused}`);
+      await page.getByRole('heading', { name: 'You may not see this page' }).waitFor();
+    }
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('admin: every page is in the navigation; an empty organisation shows the empty state', async () => {
+    const page = await openConsole();
+    await signIn(page, t.keys.admin);
+    expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage', 'Models', 'Invoices']);
+    await page.locator('.state-empty').waitFor();
+    await expect(page.locator('.state-empty').textContent()).resolves.toContain('No subscriptions yet');
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.locator('.model').first().waitFor();
+    await shot(page, 'admin-models');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
