@@ -21,6 +21,10 @@ export interface AppConfig {
   logLevel: string;
   /** Most texts accepted by one runInference call. */
   maxTextsPerRequest: number;
+  /** Grace period of draft invoices after their period ends, seconds (BILLING_GRACE_PERIOD_SECONDS; per organisation in billing_account). */
+  billingGracePeriodSeconds: number;
+  /** The platform's share of vendors' revenue, percent as a decimal string (PLATFORM_SHARE_PERCENT). */
+  platformSharePercent: string;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
   engine: EngineConfig;
   /** The console bundle served at /console (CONSOLE_DIR); default dist/console (api/console.route.ts). */
@@ -33,6 +37,13 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function percentFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,3}(\.\d{1,6})?$/.test(raw) || Number(raw) > 100) throw new Error(`${name} must be a percentage from 0 to 100 such as "20" or "12.5", got "${raw}"`);
+  return raw;
 }
 
 /** Reads the configuration; throws a message naming the variable when one is malformed. */
@@ -50,6 +61,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || 'info',
     maxTextsPerRequest: intFromEnv(env, 'MAX_TEXTS_PER_REQUEST', 64),
     engine: engineConfigFromEnv(env),
+    billingGracePeriodSeconds: intFromEnv(env, 'BILLING_GRACE_PERIOD_SECONDS', 3600),
+    platformSharePercent: percentFromEnv(env, 'PLATFORM_SHARE_PERCENT', '20'),
     consoleDir: env.CONSOLE_DIR ? path.resolve(env.CONSOLE_DIR) : undefined,
   };
 }

@@ -9,6 +9,8 @@ import { NodeResolver } from './common/node.resolver';
 import { MeteringResolver, UsageBucketFieldsResolver, UsageEventFieldsResolver } from './metering/metering.resolver';
 import { PredictionsResolver } from './predictions/predictions.resolver';
 import { SubscriptionFieldsResolver, SubscriptionsResolver } from './subscriptions/subscriptions.resolver';
+import { BillingResolver } from './billing/billing.resolver';
+import { CreditNoteFieldsResolver, InvoiceFieldsResolver, InvoiceLineFieldsResolver } from './billing/invoice-fields.resolver';
 
 /** Every resolver of the API, in one list. */
 export const resolvers = [
@@ -26,6 +28,10 @@ export const resolvers = [
   MeteringResolver,
   UsageBucketFieldsResolver,
   UsageEventFieldsResolver,
+  BillingResolver,
+  InvoiceFieldsResolver,
+  InvoiceLineFieldsResolver,
+  CreditNoteFieldsResolver,
 ] as const;
 
 /** Builds the executable schema from the type-graphql classes (the SDL is emitted from this). */

@@ -10,6 +10,12 @@ import { StoredResponse } from './metering/stored-response.entity';
 import { UsageEvent } from './metering/usage-event.entity';
 import { RateLimitBucket } from './subscriptions/rate-limit-bucket.entity';
 import { Subscription } from './subscriptions/subscription.entity';
+import { BillingAccount } from './billing/billing-account.entity';
+import { CreditNote } from './billing/credit-note.entity';
+import { Invoice } from './billing/invoice.entity';
+import { InvoiceLine } from './billing/invoice-line.entity';
+import { SubscriptionPlanPeriod } from './billing/subscription-plan-period.entity';
 
 /** Every TypeORM entity, in one list for the data source and the drift check. */
-export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse];
+export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse,
+  BillingAccount, Invoice, InvoiceLine, CreditNote, SubscriptionPlanPeriod];

@@ -28,6 +28,17 @@ export function toMinorUnits(majorAmount: Decimal.Value, currency: string): bigi
   return BigInt(minor.toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
 }
 
+/** An exact amount already in minor units (a prorated fee) -> integer minor units, rounded half-up. */
+export function roundMinorUnits(exactMinor: Decimal.Value): bigint {
+  return BigInt(new MoneyDecimal(exactMinor).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+}
+
+/** Integer minor units -> the decimal string of major units in the currency's exponent ("12.50", "1200", "1.250"). */
+export function toMajorString(amountMinor: bigint, currency: string): string {
+  const exponent = currencyExponent(currency);
+  return new MoneyDecimal(amountMinor.toString()).div(new MoneyDecimal(10).pow(exponent)).toFixed(exponent);
+}
+
 /** "$12.50", "¥1,200", "KWD 1.250". */
 export function formatMoney(amountMinor: bigint, currency: string): string {
   const exponent = currencyExponent(currency);
