@@ -15,7 +15,7 @@ export function minorDigits(currency: string): number {
  * float in between; the cast only widens the older lib typing, which lists number | bigint.
  */
 function formatDecimalString(format: Intl.NumberFormat, decimal: string): string {
-  return (format.format as (value: string) => string)(decimal);
+  return (format.format as unknown as (value: string) => string)(decimal);
 }
 
 /** The exact decimal string of `amountMinor` minor units, e.g. ("-1234567", 2) -> "-12345.67". */

@@ -76,9 +76,9 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     expect(new URL(page.url()).hash).toBe('#/subscriptions');
     expect(page.url()).not.toContain(t.keys.partner);
     expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage']);
-    expect(await page.evaluate(() => document.cookie)).toBe('');
-    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([t.keys.partner]);
-    expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
+    expect(await page.evaluate('document.cookie')).toBe('');
+    expect(await page.evaluate('Object.values(sessionStorage)')).toEqual([t.keys.partner]);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
 
     const sentiment = page.locator('.subscription[data-model="review-sentiment"]');
     await sentiment.waitFor();
@@ -126,7 +126,7 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await page.reload();
     await page.getByLabel('API key').waitFor();
     expect(problems).toEqual([]);
