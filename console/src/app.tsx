@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorMessage, Loading } from './components/states';
 import { graphql, GraphQLRequestError } from './graphql-client';
-import { mayOpen, PageDef, pageIdOfHash, PAGES, pagesFor } from './pages';
+import { mayOpen, PageDef, pageArgOfHash, pageIdOfHash, PAGES, pagesFor } from './pages';
+import { InvoiceDetailPage } from './pages/invoice-detail.page';
 import { InvoicesPage } from './pages/invoices.page';
 import { ModelsPage } from './pages/models.page';
+import { RevenuePage } from './pages/revenue.page';
 import { SignInPage } from './pages/sign-in.page';
 import { SubscriptionsPage } from './pages/subscriptions.page';
 import { UsageAudience, UsagePage } from './pages/usage.page';
@@ -101,18 +103,22 @@ function Shell({ apiKey, viewer, onSignOut }: { apiKey: string; viewer: Viewer; 
         {!page ? <Refused title="This page does not exist" why={`There is no page "${requested}".`} />
           : !mayOpen(page, viewer.roles)
             ? <Refused title="You may not see this page" why={`${page.title} needs the role ${page.roles.join(' or ')}; this key has ${viewer.roles.join(', ')}.`} />
-            : <PageBody page={page} apiKey={apiKey} viewer={viewer} />}
+            : <PageBody page={page} arg={pageArgOfHash(hash)} apiKey={apiKey} viewer={viewer} />}
       </main>
     </>
   );
 }
 
-function PageBody({ page, apiKey, viewer }: { page: PageDef; apiKey: string; viewer: Viewer }) {
+function PageBody({ page, arg, apiKey, viewer }: { page: PageDef; arg: string | null; apiKey: string; viewer: Viewer }) {
+  const admin = viewer.roles.includes('ADMIN');
   switch (page.id) {
     case 'subscriptions': return <SubscriptionsPage apiKey={apiKey} />;
     case 'usage': return <UsagePage apiKey={apiKey} audience={usageAudience(viewer)} />;
-    case 'models': return <ModelsPage apiKey={apiKey} vendorId={viewer.roles.includes('ADMIN') ? null : viewer.organization.id} />;
-    default: return <InvoicesPage />;
+    case 'models': return <ModelsPage apiKey={apiKey} vendorId={admin ? null : viewer.organization.id} />;
+    case 'revenue': return <RevenuePage apiKey={apiKey} pickVendor={admin} />;
+    default: return arg
+      ? <InvoiceDetailPage key={arg} apiKey={apiKey} invoiceId={arg} mayChange={admin} />
+      : <InvoicesPage apiKey={apiKey} showOrganization={admin} />;
   }
 }
 

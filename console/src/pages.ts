@@ -13,6 +13,7 @@ export const PAGES: PageDef[] = [
   { id: 'subscriptions', title: 'Subscriptions', roles: ['PARTNER'] },
   { id: 'usage', title: 'Usage', roles: ['PARTNER', 'FINANCE', 'VENDOR'] },
   { id: 'models', title: 'Models', roles: ['VENDOR'] },
+  { id: 'revenue', title: 'Revenue', roles: ['VENDOR'] },
   { id: 'invoices', title: 'Invoices', roles: ['FINANCE'] },
 ];
 
@@ -30,4 +31,15 @@ export function pagesFor(roles: readonly Role[]): PageDef[] {
 export function pageIdOfHash(hash: string): string | null {
   const match = /^#\/([a-z-]+)/.exec(hash);
   return match ? match[1] : null;
+}
+
+/** What follows the page id in the hash, decoded ("#/invoices/gid%3A..." -> "gid:..."); null when nothing does. */
+export function pageArgOfHash(hash: string): string | null {
+  const match = /^#\/[a-z-]+\/(.+)$/.exec(hash);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
 }

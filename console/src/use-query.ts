@@ -9,9 +9,10 @@ export type QueryState<T> =
 
 /**
  * Runs `query` as `key` whenever `variables` change (compared as JSON); a late answer of an
- * earlier run is dropped. `variables` null: nothing runs (the page shows its own message).
+ * earlier run is dropped. `variables` null: nothing runs (the page shows its own message). A new
+ * `reloadToken` runs it again (after a mutation).
  */
-export function useQuery<T>(key: string, query: string, variables: Record<string, unknown> | null = {}): QueryState<T> {
+export function useQuery<T>(key: string, query: string, variables: Record<string, unknown> | null = {}, reloadToken = 0): QueryState<T> {
   const [state, setState] = useState<QueryState<T>>({ status: 'loading' });
   const signature = variables === null ? null : JSON.stringify(variables);
   useEffect(() => {
@@ -23,6 +24,6 @@ export function useQuery<T>(key: string, query: string, variables: Record<string
       (error) => current && setState({ status: 'error', error: error instanceof GraphQLRequestError ? error : new GraphQLRequestError(String(error), 'ERROR', 0) }),
     );
     return () => { current = false; };
-  }, [key, query, signature]);
+  }, [key, query, signature, reloadToken]);
   return state;
 }

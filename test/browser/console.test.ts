@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { chromiumPath, consoleBundleDir } from '../support/console-bundle';
@@ -24,10 +24,24 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
   /** Console errors and uncaught errors of the page (a CSP violation is one): none expected. */
   let problems: string[];
 
+  /** The server's clock: the wall clock, or last month while the invoiced usage is made. */
+  let backThen: Date | null = null;
+  let invoiceId: string;
+
   beforeAll(async () => {
-    t = await startTestServer({ env: { CONSOLE_DIR: consoleBundleDir() } });
+    t = await startTestServer({ env: { CONSOLE_DIR: consoleBundleDir() }, server: { now: () => backThen ?? new Date() } });
     const models = await demoModels(t);
+    // Last month: Contoso subscribes to Scale on the 10th and calls twice; closing that month drafts its invoice.
+    const now = new Date();
+    backThen = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 10, 10));
     await subscribe(t, t.keys.partner, models['review-sentiment'].plans['Scale']);
+    for (const text of ['lovely', 'awful']) await runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: [text] });
+    backThen = null;
+    const periodEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+    const closed = await t.graphql(t.keys.admin, 'mutation($end: DateTime!) { closeBillingPeriod(input: { periodEnd: $end }) { created userErrors { message } } }', { end: periodEnd });
+    expect(closed.data!.closeBillingPeriod).toMatchObject({ created: 1, userErrors: [] });
+    invoiceId = (await t.graphql(t.keys.finance, '{ invoices { nodes { id } } }')).data!.invoices.nodes[0].id;
+    // This month: the calls the usage pages and quota bars show.
     await subscribe(t, t.keys.partner, models['credit-risk'].plans['Pay as you go']);
     for (let i = 0; i < 3; i++) await runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: [`call ${i} was great`] });
     for (let i = 0; i < 2; i++) await runInference(t, t.keys.partner, { modelId: models['credit-risk'].id, inputs: FEATURES });
@@ -66,6 +80,8 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     await page.getByLabel('API key').fill('mk_not_a_real_key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('not valid');
+    expect(problems).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    problems.length = 0; // that refusal was the point
 
     // Keyboard only: the key field, then Enter.
     await page.getByLabel('API key').fill('');
@@ -136,7 +152,7 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
   it("vendor: sees its models with every version's status and plan prices, and its models' usage by subscribers; is refused the partner page", async () => {
     const page = await openConsole();
     await signIn(page, t.keys.vendor);
-    expect(await navLinks(page)).toEqual(['Usage', 'Models', 'Invoices']);
+    expect(await navLinks(page)).toEqual(['Usage', 'Models', 'Revenue', 'Invoices']);
     await page.goto(`${t.url}/console#/models`);
     const sentiment = page.locator('.model[data-model="review-sentiment"]');
     await sentiment.waitFor();
@@ -152,24 +168,55 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     expect(await page.locator('table.usage-table tfoot td').allTextContents()).toEqual(['2', '3', '5']);
     await shot(page, 'vendor-usage');
 
+    await page.getByRole('link', { name: 'Revenue' }).click();
+    await page.getByText('No invoiced revenue for Northwind AI in').waitFor(); // last month's invoice is still a draft
+
     await page.goto(`${t.url}/console#/subscriptions`);
     await page.getByRole('heading', { name: 'You may not see this page' }).waitFor();
     expect(problems).toEqual([]);
     await page.context().close();
   });
 
-  it('finance: sees its organisation\'s usage and the invoices-coming state; is refused subscriptions and models', async () => {
+  it("finance: sees its organisation's usage and the seeded invoice, whose lines sum to its total and match the API; downloads its CSV; is refused subscriptions and models", async () => {
     const page = await openConsole();
     await signIn(page, t.keys.finance);
     expect(await navLinks(page)).toEqual(['Usage', 'Invoices']);
     expect(new URL(page.url()).hash).toBe('#/usage');
     await page.locator('table.usage-table').waitFor();
     expect(await page.locator('table.usage-table tfoot td').allTextContents()).toEqual(['2', '3', '5']);
+    await page.getByLabel('Last 30 days (daily)').check();
+    await page.locator('figure.chart[data-buckets="30"]').waitFor();
     await shot(page, 'finance-usage');
 
+    const api = (await t.graphql(t.keys.finance, `query($id: ID!) { invoice(id: $id) { number status total { amountMinor formatted } subtotal { formatted }
+      lines { id description amount { amountMinor formatted } } reconciliation { ok } } }`, { id: invoiceId })).data!.invoice;
+    expect(api.status).toBe('DRAFT');
     await page.getByRole('link', { name: 'Invoices' }).click();
-    await page.locator('[data-state="invoices-coming"]').waitFor();
+    const row = page.locator(`table.invoices tr[data-invoice="${invoiceId}"]`);
+    await row.waitFor();
+    await expect(row.locator('.money').textContent()).resolves.toBe(api.total.formatted);
     await shot(page, 'finance-invoices');
+    await page.getByLabel('Status').selectOption('VOID');
+    await page.getByText('No VOID invoices.').waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await row.getByRole('link', { name: api.number }).click();
+
+    const invoice = page.locator(`.invoice[data-invoice="${invoiceId}"]`);
+    await invoice.waitFor();
+    const amounts = await invoice.locator('table.invoice-lines tbody .line-amount').allTextContents();
+    expect(amounts).toEqual(api.lines.map((l: { amount: { formatted: string } }) => l.amount.formatted));
+    expect(api.lines.reduce((sum: bigint, l: { amount: { amountMinor: string } }) => sum + BigInt(l.amount.amountMinor), 0n)).toBe(BigInt(api.total.amountMinor));
+    await expect(invoice.locator('.lines-sum').textContent()).resolves.toBe(`The lines add up to the subtotal (${api.subtotal.formatted}).`);
+    await expect(invoice.locator('.invoice-total').textContent()).resolves.toBe(api.total.formatted);
+    await expect(invoice.locator('.reconciliation').textContent()).resolves.toContain('every usage line equals its usage events');
+    await expect(invoice.locator('.stripe-status').textContent()).resolves.toBe('not synced to Stripe');
+    expect(await invoice.getByRole('button', { name: 'Finalize' }).count()).toBe(0);
+    const [download] = await Promise.all([page.waitForEvent('download'), invoice.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe(`${api.number}.csv`);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^invoice,status,line,description/);
+    expect(csv).toContain(`${api.number},DRAFT,,Total`);
+    await shot(page, 'finance-invoice');
 
     for (const refused of ['subscriptions', 'models']) {
       await page.goto(`${t.url}/console#/${refused}`);
@@ -179,15 +226,55 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     await page.context().close();
   });
 
-  it('admin: every page is in the navigation; an empty organisation shows the empty state', async () => {
+  it('admin: every page is in the navigation; finalizes and voids the invoice, each after a confirmation', async () => {
     const page = await openConsole();
     await signIn(page, t.keys.admin);
-    expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage', 'Models', 'Invoices']);
-    await page.locator('.state-empty').waitFor();
+    expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage', 'Models', 'Revenue', 'Invoices']);
     await expect(page.locator('.state-empty').textContent()).resolves.toContain('No subscriptions yet');
-    await page.getByRole('link', { name: 'Models' }).click();
-    await page.locator('.model').first().waitFor();
-    await shot(page, 'admin-models');
+    await page.goto(`${t.url}/console#/invoices/${encodeURIComponent(invoiceId)}`);
+    const invoice = page.locator('.invoice[data-status="DRAFT"]');
+    await invoice.waitFor();
+
+    await invoice.getByRole('button', { name: 'Finalize' }).click();
+    const confirmFinalize = page.getByRole('dialog');
+    await confirmFinalize.getByRole('button', { name: 'Cancel' }).click();
+    await expect(confirmFinalize.isVisible()).resolves.toBe(false);
+    await invoice.getByRole('button', { name: 'Finalize' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Finalize invoice' }).click();
+    const finalized = page.locator('.invoice[data-status="FINALIZED"]');
+    await finalized.waitFor();
+    const number = (await t.graphql(t.keys.admin, 'query($id: ID!) { invoice(id: $id) { number status } }', { id: invoiceId })).data!.invoice;
+    expect(number.status).toBe('FINALIZED');
+    await expect(page.getByRole('status').filter({ hasText: 'Finalized as' }).textContent()).resolves.toBe(`Finalized as ${number.number}.`);
+    await shot(page, 'admin-invoice-finalized');
+
+    // The finalized invoice is the vendor's revenue of last month, per model.
+    const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+    const statement = (await t.graphql(t.keys.vendor, 'query($p: String!) { vendorStatement(period: $p) { lines { model { slug } gross { formatted } platformShare { formatted } netPayable { formatted } } } }', { p: lastMonth })).data!.vendorStatement;
+    expect(statement.lines).toHaveLength(1);
+    await page.getByRole('link', { name: 'Revenue' }).click();
+    await page.getByLabel('Vendor').selectOption({ label: 'Northwind AI' });
+    const line = page.locator('table.statement tr[data-model="review-sentiment"]');
+    await line.waitFor();
+    const cells = await line.locator('td').allTextContents();
+    expect(cells).toEqual([statement.lines[0].gross.formatted, statement.lines[0].platformShare.formatted, statement.lines[0].netPayable.formatted]);
+    await shot(page, 'admin-revenue');
+    await page.goto(`${t.url}/console#/invoices/${encodeURIComponent(invoiceId)}`);
+    await finalized.waitFor();
+
+    await finalized.getByRole('button', { name: 'Void' }).click();
+    const confirmVoid = page.getByRole('dialog');
+    await confirmVoid.getByRole('button', { name: 'Void invoice' }).click();
+    await expect(confirmVoid.isVisible()).resolves.toBe(true); // the reason is required
+    await page.keyboard.press('Escape');
+    await expect(confirmVoid.isVisible()).resolves.toBe(false);
+    await finalized.getByRole('button', { name: 'Void' }).click();
+    await page.getByLabel('Reason (printed on the credit note)').fill('Issued in error (console test)');
+    await page.getByRole('dialog').getByRole('button', { name: 'Void invoice' }).click();
+    await page.locator('.invoice[data-status="VOID"]').waitFor();
+    await expect(page.locator('.credit-notes').textContent()).resolves.toContain(`${number.number}-CN1`);
+    await expect(page.locator('.credit-notes').textContent()).resolves.toContain('Issued in error (console test)');
+    await shot(page, 'admin-invoice-void');
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -47,7 +47,7 @@ describe('console pages by role', () => {
   it('shows each role its pages; ADMIN all of them', () => {
     const ids = (roles: Parameters<typeof pagesFor>[0]) => pagesFor(roles).map((p) => p.id);
     expect(ids(['PARTNER'])).toEqual(['subscriptions', 'usage']);
-    expect(ids(['VENDOR', 'FINANCE'])).toEqual(['usage', 'models', 'invoices']);
+    expect(ids(['VENDOR', 'FINANCE'])).toEqual(['usage', 'models', 'revenue', 'invoices']);
     expect(ids(['FINANCE'])).toEqual(['usage', 'invoices']);
     expect(ids(['ADMIN'])).toEqual(PAGES.map((p) => p.id));
     expect(mayOpen(PAGES.find((p) => p.id === 'models')!, ['PARTNER'])).toBe(false);

@@ -1,0 +1,26 @@
+/** Invoice arithmetic the console checks on its own, in BigInt minor units. */
+
+export interface MoneyValue {
+  amountMinor: string;
+  currency: string;
+}
+
+/** The sum of the lines' amounts, and whether it equals the invoice's subtotal (and so its total). */
+export function linesAddUp(lines: Array<{ amount: MoneyValue }>, subtotal: MoneyValue): { sum: bigint; equal: boolean } {
+  const sum = lines.reduce((total, line) => total + BigInt(line.amount.amountMinor), 0n);
+  return { sum, equal: sum === BigInt(subtotal.amountMinor) };
+}
+
+/** "Finalize" and "Void" as the invoice's status allows them (the API refuses the rest anyway). */
+export function invoiceActions(status: string): { finalize: boolean; void: boolean } {
+  return { finalize: status === 'DRAFT', void: status === 'FINALIZED' || status === 'PAYMENT_FAILED' };
+}
+
+/** "2026-11" for a period starting 2026-11-01 (UTC), or "2026-11-10 to 2026-12-01" for another span. */
+export function periodLabel(start: string, end: string): string {
+  const s = new Date(start);
+  const e = new Date(end);
+  const monthly = s.getUTCDate() === 1 && s.getUTCHours() === 0 && e.getUTCDate() === 1 && e.getUTCHours() === 0
+    && (e.getUTCFullYear() * 12 + e.getUTCMonth()) - (s.getUTCFullYear() * 12 + s.getUTCMonth()) === 1;
+  return monthly ? start.slice(0, 7) : `${start.slice(0, 10)} to ${end.slice(0, 10)}`;
+}
