@@ -210,6 +210,10 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     await expect(invoice.locator('.invoice-total').textContent()).resolves.toBe(api.total.formatted);
     await expect(invoice.locator('.reconciliation').textContent()).resolves.toContain('every usage line equals its usage events');
     await expect(invoice.locator('.stripe-status').textContent()).resolves.toBe('not synced to Stripe');
+    // The Scale plan's graduated REQUESTS tiers, with the units each priced; INPUT_TOKENS is not charged by it.
+    const requests = invoice.getByRole('list', { name: /^Tiers of Review sentiment \(Scale\): REQUESTS/ });
+    expect(await requests.getByRole('listitem').allTextContents()).toEqual(['1–100,000 @ $0.001: 2', '100,001–1,000,000 @ $0.0005: 0', '1,000,001+ @ $0.0002: 0']);
+    await expect(invoice.locator('tr', { hasText: 'INPUT_TOKENS' }).locator('td').nth(3).textContent()).resolves.toBe('not charged');
     expect(await invoice.getByRole('button', { name: 'Finalize' }).count()).toBe(0);
     const [download] = await Promise.all([page.waitForEvent('download'), invoice.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toBe(`${api.number}.csv`);

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { Empty, Loaded } from '../components/states';
 import { graphql } from '../graphql-client';
-import { invoiceActions, linesAddUp, MoneyValue, periodLabel } from '../invoice-math';
+import { invoiceActions, linesAddUp, MoneyValue, periodLabel, planOfLine, Tier, tierSlices } from '../invoice-math';
 import { formatCount, formatMoney, formatUnitPrice } from '../money';
 import { useQuery } from '../use-query';
 
@@ -17,7 +17,7 @@ interface InvoiceLine {
   servicePeriodStart: string;
   servicePeriodEnd: string;
   amount: MoneyValue;
-  model: { slug: string } | null;
+  model: { slug: string; plans: Array<{ name: string; charges: Array<{ meter: string; pricing: string; tiers: Tier[] }> }> } | null;
 }
 
 interface InvoiceDetail {
@@ -44,7 +44,7 @@ interface InvoiceDetail {
 export const INVOICE_QUERY = `query ConsoleInvoice($id: ID!) { invoice(id: $id) {
   id number status currency periodStart periodEnd graceUntil finalizedAt voidedAt paidAt stripeInvoiceId immutable
   organization { name } subtotal { amountMinor currency } total { amountMinor currency }
-  lines { id kind description meter quantity billableUnits unitPrice servicePeriodStart servicePeriodEnd amount { amountMinor currency } model { slug } }
+  lines { id kind description meter quantity billableUnits unitPrice servicePeriodStart servicePeriodEnd amount { amountMinor currency } model { slug plans { name charges { meter pricing tiers { upTo unitPrice } } } } }
   reconciliation { ok checkedAt lines { line { id } expected actual } }
   creditNotes { id number reason amount { amountMinor currency } createdAt } } }`;
 
@@ -62,9 +62,26 @@ function quantityText(line: InvoiceLine): string {
   return `${days} d${hours ? ` ${hours} h` : ''}`;
 }
 
-function unitPriceText(line: InvoiceLine, currency: string): string {
-  if (line.unitPrice) return formatUnitPrice(line.unitPrice, currency);
-  return line.kind === 'USAGE' ? 'tiered (plan tiers)' : 'monthly fee, prorated';
+/** The unit price column: the line's price, or for a tiered line its plan's tiers with the units each priced. */
+function UnitPrice({ line, currency }: { line: InvoiceLine; currency: string }) {
+  if (line.unitPrice) return <>{formatUnitPrice(line.unitPrice, currency)}</>;
+  if (line.kind === 'FLAT_FEE') return <>monthly fee, prorated</>;
+  const plan = line.model ? planOfLine(line.description, line.model.plans) : undefined;
+  const charge = plan?.charges.find((c) => c.meter === line.meter);
+  if (plan && !charge) return <>not charged</>;
+  if (!charge || charge.tiers.length === 0) return <>—</>;
+  return (
+    <div class="tier-slices">
+      <span>{charge.pricing === 'VOLUME' ? 'volume tiers' : 'graduated tiers'}</span>
+      <ul aria-label={`Tiers of ${line.description}`}>
+        {tierSlices(charge.pricing, charge.tiers, BigInt(line.billableUnits)).map((slice) => (
+          <li class={slice.units > 0n ? 'tier-used' : ''}>
+            {formatCount(slice.from.toString())}{slice.upTo === null ? '+' : `–${formatCount(slice.upTo.toString())}`} @ {formatUnitPrice(slice.unitPrice, currency)}: {formatCount(slice.units.toString())}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }
 
 /** Downloads the invoice's CSV (GET /v1/invoices/<id>.csv with the key) as a file. */
@@ -144,7 +161,7 @@ function Invoice({ invoice, apiKey, mayChange, notice, onChanged, onFailed }: {
                   <td>{line.servicePeriodStart.slice(0, 10)} to {line.servicePeriodEnd.slice(0, 10)}</td>
                   <td class="num">{quantityText(line)}</td>
                   <td class="num">{line.kind === 'USAGE' ? formatCount(line.billableUnits) : '—'}</td>
-                  <td class="num">{unitPriceText(line, invoice.currency)}</td>
+                  <td class="num"><UnitPrice line={line} currency={invoice.currency} /></td>
                   <td class="num money line-amount">{money(line.amount)}</td>
                   <td>{!check ? '—' : check.expected === check.actual
                     ? <span class="badge badge-published">matches events</span>

@@ -1,4 +1,4 @@
-import { invoiceActions, linesAddUp, periodLabel } from '../../../console/src/invoice-math';
+import { invoiceActions, linesAddUp, periodLabel, planOfLine, tierSlices } from '../../../console/src/invoice-math';
 
 describe('console invoice arithmetic (BigInt minor units)', () => {
   const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
@@ -32,5 +32,33 @@ describe('console revenue period', () => {
     const { previousMonth } = await import('../../../console/src/revenue-period');
     expect(previousMonth(new Date('2026-12-01T21:00:00Z'))).toBe('2026-11');
     expect(previousMonth(new Date('2027-01-01T00:30:00Z'))).toBe('2026-12');
+  });
+});
+
+describe('console tier slices of a tiered invoice line', () => {
+  const tiers = [{ upTo: '100000', unitPrice: '0.001' }, { upTo: '1000000', unitPrice: '0.0005' }, { upTo: null, unitPrice: '0.0002' }];
+  const units = (pricing: string, n: bigint) => tierSlices(pricing, tiers, n).map((s) => s.units);
+
+  it('GRADUATED: each tier its own slice', () => {
+    expect(units('GRADUATED', 2n)).toEqual([2n, 0n, 0n]);
+    expect(units('GRADUATED', 100_000n)).toEqual([100_000n, 0n, 0n]);
+    expect(units('GRADUATED', 100_001n)).toEqual([100_000n, 1n, 0n]);
+    expect(units('GRADUATED', 2_500_000n)).toEqual([100_000n, 900_000n, 1_500_000n]);
+    expect(units('GRADUATED', 0n)).toEqual([0n, 0n, 0n]);
+    expect(tierSlices('GRADUATED', tiers, 5n).map((s) => [s.from, s.upTo])).toEqual([[1n, 100_000n], [100_001n, 1_000_000n], [1_000_001n, null]]);
+  });
+
+  it('VOLUME: the tier the total falls in takes every unit', () => {
+    expect(units('VOLUME', 2n)).toEqual([2n, 0n, 0n]);
+    expect(units('VOLUME', 1_000_000n)).toEqual([0n, 1_000_000n, 0n]);
+    expect(units('VOLUME', 9_000_000n)).toEqual([0n, 0n, 9_000_000n]);
+    expect(units('VOLUME', 0n)).toEqual([0n, 0n, 0n]);
+  });
+
+  it("finds a line's plan by the name in its description", () => {
+    const plans = [{ name: 'Scale' }, { name: 'Scale Plus' }, { name: 'Pay as you go' }];
+    expect(planOfLine('Review sentiment (Scale): REQUESTS (GRADUATED)', plans)).toEqual({ name: 'Scale' });
+    expect(planOfLine('Review sentiment (Scale Plus): REQUESTS (GRADUATED)', plans)).toEqual({ name: 'Scale Plus' });
+    expect(planOfLine('Something else', plans)).toBeUndefined();
   });
 });
