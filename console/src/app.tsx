@@ -95,7 +95,7 @@ function Shell({ apiKey, viewer, onSignOut }: { apiKey: string; viewer: Viewer; 
           </ul>
         </nav>
         <span class="who" data-roles={viewer.roles.join(',')}>
-          {viewer.organization.name} <span class="muted">· {viewer.organization.kind.toLowerCase()} · key roles {viewer.roles.join(', ')}</span>
+          {viewer.organization.name} <span class="muted">· {viewer.organization.kind.toLowerCase()} · {viewer.roles.join(', ')}</span>
         </span>
         <button type="button" class="sign-out" onClick={onSignOut}>Sign out</button>
       </header>
