@@ -222,6 +222,10 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     expect(csv).toContain(`${api.number},DRAFT,,Total`);
     await shot(page, 'finance-invoice');
 
+    await page.goto(`${t.url}/console#/invoices/${encodeURIComponent('gid://marketplace/Invoice/00000000-0000-0000-0000-000000000000')}`);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/^Could not load the invoice\. .*\(NOT_FOUND\)$/);
+    problems = problems.filter((p) => !p.includes('status of 404')); // the unknown invoice's answer, if sent as a 404
+
     for (const refused of ['subscriptions', 'models']) {
       await page.goto(`${t.url}/console#/${refused}`);
       await page.getByRole('heading', { name: 'You may not see this page' }).waitFor();
