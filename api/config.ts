@@ -23,6 +23,8 @@ export interface AppConfig {
   maxTextsPerRequest: number;
   /** Grace period of draft invoices after their period ends, seconds (BILLING_GRACE_PERIOD_SECONDS; per organisation in billing_account). */
   billingGracePeriodSeconds: number;
+  /** Run the billing period-end job (BILLING_JOBS, default true): close ended periods, finalize drafts past their grace period. */
+  billingJobs: boolean;
   /** The platform's share of vendors' revenue, percent as a decimal string (PLATFORM_SHARE_PERCENT). */
   platformSharePercent: string;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
@@ -64,5 +66,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     billingGracePeriodSeconds: intFromEnv(env, 'BILLING_GRACE_PERIOD_SECONDS', 3600),
     platformSharePercent: percentFromEnv(env, 'PLATFORM_SHARE_PERCENT', '20'),
     consoleDir: env.CONSOLE_DIR ? path.resolve(env.CONSOLE_DIR) : undefined,
+    billingJobs: (env.BILLING_JOBS ?? 'true') !== 'false',
   };
 }

@@ -93,6 +93,9 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     billing,
   };
   built = services;
+  if (config.billingJobs) {
+    billing.jobs.register(services.jobs).catch((error) => logger.error({ err: error }, 'the billing period-end job could not be registered'));
+  }
   return services;
 }
 

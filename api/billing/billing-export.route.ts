@@ -10,7 +10,6 @@ import { ApiError, ErrorCode } from '../common/errors';
 import { toMajorString } from '../common/money';
 import type { Services } from '../services';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_RANGE_MS = 366 * 86_400_000;
 const CHUNK = 5000;
 
@@ -57,14 +56,14 @@ export function billingExportRouter(options: {
     return null;
   };
 
-  router.get('/v1/invoices/:file', async (req, res, next) => {
+  // NOTE: the id may be a bare uuid or a global id, URL-encoded or as is (its slashes included).
+  router.get(/^\/v1\/invoices\/(.+)\.csv$/, async (req, res, next) => {
     try {
       const principal = await financeCaller(req, res);
       if (!principal) return;
-      const file = decodeURIComponent(String(req.params.file));
-      if (!file.endsWith('.csv')) return sendError(res, 404, 'NOT_FOUND', 'Only /v1/invoices/<id>.csv is served');
-      const raw = file.slice(0, -4);
-      const id = UUID.test(raw) ? raw : (() => { const p = parseGlobalId(raw); return p?.typeName === 'Invoice' ? p.rowId : null; })();
+      const raw = decodeURIComponent(String((req.params as Record<string, string>)[0]));
+      const match = /^(?:gid:\/\/?marketplace\/Invoice\/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(raw);
+      const id = match ? match[1] : null;
       const ctx = contextOf(principal);
       const invoice = id ? await options.services.billing.invoices.findVisible(ctx, id) : null;
       if (!invoice) return sendError(res, 404, 'NOT_FOUND', 'Invoice not found');
@@ -106,7 +105,7 @@ export function billingExportRouter(options: {
         const rows: Array<{ at: string; id: string; organization_id: string; subscription_id: string | null; model_id: string; meter: string; quantity: string; idempotency_key: string; canceled_at: Date | null }> =
           await options.dataSource.query(
             `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, id, organization_id, subscription_id, model_id, meter, quantity::text AS quantity, idempotency_key, canceled_at
-             FROM usage_event WHERE occurred_at < $2 AND (occurred_at, id) > ($3::timestamptz, $4::uuid)${organizationId ? ' AND organization_id = $6' : ''}
+             FROM usage_event WHERE occurred_at >= $1 AND occurred_at < $2 AND (occurred_at, id) > ($3::timestamptz, $4::uuid)${organizationId ? ' AND organization_id = $6' : ''}
              ORDER BY occurred_at, id LIMIT $5`,
             organizationId ? [from, to, after[0], after[1], CHUNK, organizationId] : [from, to, after[0], after[1], CHUNK]);
         for (const r of rows) {

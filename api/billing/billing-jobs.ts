@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { InvoiceStatus } from '../../schema/billing/billing.enums';
 import { RequestContext } from '../context';
+import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
 import { createLoaders } from '../loaders';
 import type { Services } from '../services';
@@ -37,6 +38,19 @@ export class BillingJobs {
     planChanges: PlanChangeService;
     logger: Logger;
   }) {}
+
+  /**
+   * Runs the period-end job on this replica's workers and schedules it (pg-boss sends a cron
+   * tick once across replicas; the queue is `stately`, so at most one run is queued and one runs).
+   */
+  async register(jobs: JobQueue): Promise<void> {
+    jobs.define(PERIOD_END_QUEUE, { policy: 'stately' });
+    await jobs.work(PERIOD_END_QUEUE, { pollingIntervalSeconds: 30 }, async () => {
+      const run = await this.runPeriodEnd();
+      if (run.closed || run.finalized.length || run.planChangesApplied) this.deps.logger.info(run, 'billing period-end job ran');
+    });
+    await jobs.schedule(PERIOD_END_QUEUE, PERIOD_END_CRON);
+  }
 
   /** A system context (no principal) at `now`. */
   systemContext(now: () => Date): RequestContext {

@@ -22,9 +22,19 @@ export function currencyExponent(currency: string): number {
   return EXPONENTS[currency] ?? 2;
 }
 
+const MINOR_PER_MAJOR = new Map<number, Decimal>();
+
+/** 10^exponent as a decimal (kept: a close converts thousands of amounts). */
+function minorPerMajor(currency: string): Decimal {
+  const exponent = currencyExponent(currency);
+  let factor = MINOR_PER_MAJOR.get(exponent);
+  if (!factor) MINOR_PER_MAJOR.set(exponent, (factor = new MoneyDecimal(10).pow(exponent)));
+  return factor;
+}
+
 /** A decimal amount in major units -> integer minor units, rounded half-up. */
 export function toMinorUnits(majorAmount: Decimal.Value, currency: string): bigint {
-  const minor = new MoneyDecimal(majorAmount).mul(new MoneyDecimal(10).pow(currencyExponent(currency)));
+  const minor = new MoneyDecimal(majorAmount).mul(minorPerMajor(currency));
   return BigInt(minor.toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
 }
 
