@@ -12,7 +12,7 @@ describe('the console at /console: static files with caching headers and a stric
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer({ seed: false, env: { CONSOLE_DIR: consoleBundleDir() } });
-  });
+  }, 180_000); // start-up on a busy machine (engine pool, migrations) may take longer than a test
   afterAll(() => t?.stop());
 
   async function assets(): Promise<{ html: string; script: string; style: string }> {

@@ -31,9 +31,10 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (key: string, v
       <h1>Marketplace console</h1>
       <p>Sign in with an API key. It is kept in this tab only (session storage) and sent only to this server's GraphQL API.</p>
       {notice && <p class="state state-notice" role="status">{notice}</p>}
-      <form onSubmit={submit} noValidate>
+      {/* NOTE: no name on the key field and no GET: the key can never end up in a URL. */}
+      <form method="post" onSubmit={submit} noValidate>
         <label for="api-key">API key</label>
-        <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck={false} required
+        <input id="api-key" type="password" autocomplete="off" spellcheck={false} required
           value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)}
           aria-invalid={error ? 'true' : undefined} aria-describedby={error ? 'sign-in-error' : undefined} />
         <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
