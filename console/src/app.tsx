@@ -113,7 +113,7 @@ function PageBody({ page, arg, apiKey, viewer }: { page: PageDef; arg: string | 
   const admin = viewer.roles.includes('ADMIN');
   switch (page.id) {
     case 'subscriptions': return <SubscriptionsPage apiKey={apiKey} />;
-    case 'usage': return <UsagePage apiKey={apiKey} audience={usageAudience(viewer)} />;
+    case 'usage': return <UsagePage apiKey={apiKey} audience={usageAudience(viewer)} mayExport={admin || viewer.roles.includes('FINANCE')} />;
     case 'models': return <ModelsPage apiKey={apiKey} vendorId={admin ? null : viewer.organization.id} />;
     case 'revenue': return <RevenuePage apiKey={apiKey} pickVendor={admin} />;
     default: return arg

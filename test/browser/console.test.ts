@@ -118,6 +118,7 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     expect(await table.locator('tfoot td').allTextContents()).toEqual(['2', '3', '5']);
     await shot(page, 'partner-usage-7-days');
 
+    expect(await page.getByRole('button', { name: 'Export events as CSV' }).count()).toBe(0); // FINANCE only
     await page.getByLabel('Last 24 hours (hourly)').check();
     await page.locator('figure.chart[data-bucket="HOUR"]').waitFor();
     expect(await chart.getAttribute('data-buckets')).toBe('24');
@@ -186,6 +187,12 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     expect(await page.locator('table.usage-table tfoot td').allTextContents()).toEqual(['2', '3', '5']);
     await page.getByLabel('Last 30 days (daily)').check();
     await page.locator('figure.chart[data-buckets="30"]').waitFor();
+    const [usageCsv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export events as CSV' }).click()]);
+    expect(usageCsv.suggestedFilename()).toBe('usage.csv');
+    const events = readFileSync((await usageCsv.path())!, 'utf8').split('\r\n');
+    expect(events[0]).toMatch(/^occurred_at,event_id,/);
+    expect(events.filter((row) => !row.startsWith('Total') && row.includes(',REQUESTS,'))).toHaveLength(7); // last month's 2 and this month's 5
+    expect(events).toContain('Total,,,,,REQUESTS,7,,');
     await shot(page, 'finance-usage');
 
     const api = (await t.graphql(t.keys.finance, `query($id: ID!) { invoice(id: $id) { number status total { amountMinor formatted } subtotal { formatted }

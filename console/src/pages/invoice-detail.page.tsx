@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { Empty, Loaded } from '../components/states';
+import { downloadWithKey } from '../download';
 import { graphql } from '../graphql-client';
 import { invoiceActions, linesAddUp, MoneyValue, periodLabel, planOfLine, Tier, tierSlices } from '../invoice-math';
 import { formatCount, formatMoney, formatUnitPrice } from '../money';
@@ -84,25 +85,6 @@ function UnitPrice({ line, currency }: { line: InvoiceLine; currency: string }) 
   );
 }
 
-/** Downloads the invoice's CSV (GET /v1/invoices/<id>.csv with the key) as a file. */
-async function downloadCsv(apiKey: string, id: string): Promise<string> {
-  const response = await fetch(`/v1/invoices/${encodeURIComponent(id)}.csv`, { headers: { authorization: `Bearer ${apiKey}` }, credentials: 'omit' });
-  if (!response.ok) {
-    const body = await response.json().catch(() => null) as { error?: { message?: string } } | null;
-    throw new Error(body?.error?.message ?? `the server answered ${response.status}`);
-  }
-  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'invoice.csv';
-  const url = URL.createObjectURL(await response.blob());
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return name;
-}
-
 /** Finance: one invoice, every line, the reconciliation, credit notes; ADMIN finalizes and voids (with confirmation). */
 export function InvoiceDetailPage({ apiKey, invoiceId, mayChange }: { apiKey: string; invoiceId: string; mayChange: boolean }) {
   const [reload, setReload] = useState(0);
@@ -139,7 +121,7 @@ function Invoice({ invoice, apiKey, mayChange, notice, onChanged, onFailed }: {
         <dt>Stripe</dt><dd class="stripe-status">{invoice.stripeInvoiceId ? <>kept in step as <code>{invoice.stripeInvoiceId}</code>{invoice.paidAt ? `, paid ${at(invoice.paidAt)}` : ''}</> : 'not synced to Stripe'}</dd>
       </dl>
       <div class="actions">
-        <button type="button" class="secondary" onClick={() => downloadCsv(apiKey, invoice.id).then((name) => onChanged(`Downloaded ${name}.`), (e) => onFailed(`Could not download the CSV: ${e.message}`))}>Download CSV</button>
+        <button type="button" class="secondary" onClick={() => downloadWithKey(apiKey, `/v1/invoices/${encodeURIComponent(invoice.id)}.csv`, 'invoice.csv').then((name) => onChanged(`Downloaded ${name}.`), (e) => onFailed(`Could not download the CSV: ${e.message}`))}>Download CSV</button>
         {mayChange && actions.finalize && <FinalizeButton apiKey={apiKey} invoice={invoice} onChanged={onChanged} onFailed={onFailed} />}
         {mayChange && actions.void && <VoidButton apiKey={apiKey} invoice={invoice} onChanged={onChanged} onFailed={onFailed} />}
       </div>

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Empty, ErrorMessage, Loaded } from '../components/states';
 import { UsageChart, UsageTable } from '../components/usage-chart';
+import { downloadWithKey } from '../download';
 import { useQuery } from '../use-query';
 import {
   ApiUsageBucket, Bucket, customWindow, Meter, METERS, Preset, PRESETS, presetWindow, seriesOf, UsageWindow, utcDateString,
@@ -20,7 +21,8 @@ const INTRO: Record<UsageAudience, string> = {
 };
 
 /** Usage over a chosen UTC range: a chart per meter, one line per model, and the same numbers as a table. */
-export function UsagePage({ apiKey, audience }: { apiKey: string; audience: UsageAudience }) {
+export function UsagePage({ apiKey, audience, mayExport }: { apiKey: string; audience: UsageAudience; mayExport: boolean }) {
+  const [exported, setExported] = useState<{ ok: boolean; text: string } | null>(null);
   const [choice, setChoice] = useState<Choice>({ kind: 'preset', preset: '7d' });
   const [meter, setMeter] = useState<Meter>('REQUESTS');
   const today = utcDateString(new Date());
@@ -66,6 +68,16 @@ export function UsagePage({ apiKey, audience }: { apiKey: string; audience: Usag
           {METERS.map((m) => <option value={m}>{m}</option>)}
         </select></span>
       </div>
+      {mayExport && !('error' in window) && (
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => downloadWithKey(apiKey,
+            `/v1/usage.csv?from=${encodeURIComponent(window.from.toISOString())}&to=${encodeURIComponent(window.to.toISOString())}`, 'usage.csv')
+            .then((name) => setExported({ ok: true, text: `Downloaded ${name}: every usage event of this range.` }), (e: Error) => setExported({ ok: false, text: `Could not export: ${e.message}` }))}>
+            Export events as CSV
+          </button>
+        </div>
+      )}
+      {exported && <p class={`state ${exported.ok ? 'state-notice' : 'state-error'}`} role={exported.ok ? 'status' : 'alert'}>{exported.text}</p>}
       {'error' in window
         ? <ErrorMessage error={window.error} what="this range" />
         : (
