@@ -29,6 +29,8 @@ export interface AppConfig {
   platformSharePercent: string;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
   engine: EngineConfig;
+  /** The console bundle served at /console (CONSOLE_DIR); default dist/console (api/console.route.ts). */
+  consoleDir?: string;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -63,6 +65,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     engine: engineConfigFromEnv(env),
     billingGracePeriodSeconds: intFromEnv(env, 'BILLING_GRACE_PERIOD_SECONDS', 3600),
     platformSharePercent: percentFromEnv(env, 'PLATFORM_SHARE_PERCENT', '20'),
+    consoleDir: env.CONSOLE_DIR ? path.resolve(env.CONSOLE_DIR) : undefined,
     billingJobs: (env.BILLING_JOBS ?? 'true') !== 'false',
   };
 }

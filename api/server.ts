@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { EnginePool } from '../inference';
 import { createDataSource } from '../migrations/data-source';
 import { fileUploadRouter } from './catalogue/file-upload.route';
+import { consoleRouter } from './console.route';
 import { AppConfig } from './config';
 import { Principal, RequestContext } from './context';
 import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
@@ -201,6 +202,7 @@ async function buildApiRouter(deps: {
   await apollo.start();
 
   const router = express.Router();
+  router.use(consoleRouter({ dir: config.consoleDir }));
   router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
   router.use(billingExportRouter({ dataSource, services, now, callerOf }));
   router.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {

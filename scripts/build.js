@@ -2,18 +2,20 @@
 // `npm run build` / `npm start`: compiles the server (tsconfig.build.json) into dist/ from scratch
 // when any source differs from the last build's, and does nothing when none does. A clean build
 // (not tsc --incremental) because dist/migrations is globbed: a stale compiled file of a source
-// that was removed must not survive. `--force` rebuilds regardless.
+// that was removed must not survive. `--force` rebuilds regardless. The web console (console/)
+// is bundled by esbuild into dist/console (scripts/build-console.js) in the same build.
 'use strict';
 const { createHash } = require('node:crypto');
 const { execFileSync } = require('node:child_process');
+const { buildConsole } = require('./build-console');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 const stampFile = path.join(dist, '.source-digest');
-const SOURCE_DIRS = ['api', 'schema', 'migrations', 'inference'];
-const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const SOURCE_DIRS = ['api', 'schema', 'migrations', 'inference', 'console'];
+const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build-console.js'];
 
 function* filesUnder(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -46,6 +48,13 @@ function buildIfStale({ force = false } = {}) {
   try {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
   } catch {
+    return false;
+  }
+  console.log('build: bundling the console into dist/console ...');
+  try {
+    buildConsole({ outDir: path.join(dist, 'console') });
+  } catch (error) {
+    console.error(`build: the console did not bundle: ${error.message}`);
     return false;
   }
   fs.writeFileSync(stampFile, `${digest}\n`);
