@@ -112,7 +112,7 @@ export class StripeStore {
     }
   }
 
-  private buildInvoiceItem(base: Record<string, any>, fields: Record<string, any>): StripeObject {
+  private buildInvoiceItem(base: StripeObject, fields: Record<string, any>): StripeObject {
     this.getOrThrow('customer', fields.customer);
     if (!Number.isInteger(fields.amount)) throw new StripeApiError(400, 'invalid_request_error', 'amount must be an integer in minor units', 'parameter_invalid_integer', 'amount');
     if (fields.invoice) {
