@@ -23,6 +23,15 @@ export interface AppConfig {
   maxTextsPerRequest: number;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
   engine: EngineConfig;
+  /** Stripe (api/stripe/): without a secret key nothing calls Stripe and billing is complete locally. */
+  stripe: StripeConfig;
+}
+
+/** STRIPE_SECRET_KEY, STRIPE_API_BASE (another host for the SDK, e.g. a local server), STRIPE_WEBHOOK_SECRET. */
+export interface StripeConfig {
+  secretKey?: string;
+  apiBase?: string;
+  webhookSecret?: string;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -31,6 +40,12 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function stripeConfigFromEnv(env: NodeJS.ProcessEnv): StripeConfig {
+  const apiBase = env.STRIPE_API_BASE || undefined;
+  if (apiBase && !/^https?:\/\/[^/]+\/?$/.test(apiBase)) throw new Error(`STRIPE_API_BASE must be a URL like http://127.0.0.1:12111, got "${apiBase}"`);
+  return { secretKey: env.STRIPE_SECRET_KEY || undefined, apiBase, webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined };
 }
 
 /** Reads the configuration; throws a message naming the variable when one is malformed. */
@@ -48,5 +63,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || 'info',
     maxTextsPerRequest: intFromEnv(env, 'MAX_TEXTS_PER_REQUEST', 64),
     engine: engineConfigFromEnv(env),
+    stripe: stripeConfigFromEnv(env),
   };
 }
