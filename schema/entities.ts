@@ -12,6 +12,12 @@ import { RateLimitBucket } from './subscriptions/rate-limit-bucket.entity';
 import { StripeOutboxEntry } from './stripe/stripe-outbox.entity';
 import { StripeWebhookEvent } from './stripe/stripe-webhook-event.entity';
 import { Subscription } from './subscriptions/subscription.entity';
+import { BillingAccount } from './billing/billing-account.entity';
+import { CreditNote } from './billing/credit-note.entity';
+import { Invoice } from './billing/invoice.entity';
+import { InvoiceLine } from './billing/invoice-line.entity';
+import { SubscriptionPlanPeriod } from './billing/subscription-plan-period.entity';
 
 /** Every TypeORM entity, in one list for the data source and the drift check. */
-export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse, StripeOutboxEntry, StripeWebhookEvent];
+export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse,
+  BillingAccount, Invoice, InvoiceLine, CreditNote, SubscriptionPlanPeriod, StripeOutboxEntry, StripeWebhookEvent];

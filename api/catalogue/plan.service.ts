@@ -5,7 +5,7 @@ import { UserError, UserErrorCode } from '../../schema/common/user-error.type';
 import { RequestContext } from '../context';
 import { isSupportedCurrency, supportedCurrencies } from '../common/money';
 import { failure, failures, Result, success, transactionalResult } from '../common/result';
-import { chargeErrors } from './charge-rules';
+import { chargeErrors } from '../billing/charge-models/charge-model.factory';
 import type { ModelService } from './model.service';
 
 function limitErrors(input: CreatePlanInput): UserError[] {
