@@ -9,6 +9,7 @@ import { NodeResolver } from './common/node.resolver';
 import { MeteringResolver, UsageBucketFieldsResolver, UsageEventFieldsResolver } from './metering/metering.resolver';
 import { PredictionsResolver } from './predictions/predictions.resolver';
 import { SubscriptionFieldsResolver, SubscriptionsResolver } from './subscriptions/subscriptions.resolver';
+import { InvoiceStripeFieldsResolver, StripeSyncResolver } from './stripe/stripe-sync.resolver';
 
 /** Every resolver of the API, in one list. */
 export const resolvers = [
@@ -26,6 +27,8 @@ export const resolvers = [
   MeteringResolver,
   UsageBucketFieldsResolver,
   UsageEventFieldsResolver,
+  StripeSyncResolver,
+  InvoiceStripeFieldsResolver,
 ] as const;
 
 /** Builds the executable schema from the type-graphql classes (the SDL is emitted from this). */

@@ -21,6 +21,7 @@ import { QuotaGuard } from './subscriptions/quota-guard';
 import { RateLimitBucketStore } from './subscriptions/rate-limit-bucket.store';
 import { RateLimiter } from './subscriptions/rate-limiter';
 import { SubscriptionService } from './subscriptions/subscription.service';
+import { StripeSyncService } from './stripe/stripe-sync.service';
 
 /** Hooks for benchmarks and tests only; production passes none. */
 export interface ServiceHooks {
@@ -28,6 +29,8 @@ export interface ServiceHooks {
   unmetered?: boolean;
   /** BENCHMARK ONLY: wraps the usage sink (to time its holds, or to add a delay and nothing else). */
   wrapUsageSink?: (sink: UsageSink) => UsageSink;
+  /** TESTS ONLY: the Stripe outbox is drained only by explicit `services.stripe.drain(now)` calls (a clock of the test's own). */
+  manualStripeDrain?: boolean;
 }
 
 function createRecorder(dataSource: DataSource, hooks: ServiceHooks, logger: Logger): UsageSink {
@@ -79,6 +82,8 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     usageEvents,
     servingModels,
     rateLimiter,
+    entitlements,
+    stripe: new StripeSyncService(dataSource, config.stripe, entitlements, logger.child({ component: 'stripe' })),
     inference: new InferenceService(deps.engine, servingModels, entitlements, rateLimiter, quotas, usageRecorder, {
       maxTextsPerRequest: config.maxTextsPerRequest,
       deadlineMs: 30_000,

@@ -30,6 +30,11 @@ export function backoffDelayMs(attempts: number, options: Pick<OutboxOptions, 'b
   return Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
 }
 
+/** The rows of an `UPDATE ... RETURNING` sent through `query()` (TypeORM answers `[rows, count]` for UPDATE and DELETE). */
+export function updatedRows<T>(result: unknown): T[] {
+  return (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result) as T[];
+}
+
 /** The base of an entry's Stripe idempotency keys, from our id: `customer:<uuid>`, `invoice:<uuid>`. */
 export function idempotencyKeyOf(kind: StripeOutboxKind, localId: string): string {
   return `${kind.toLowerCase()}:${localId}`;
@@ -125,13 +130,13 @@ export class StripeOutbox {
   /** Takes up to a batch of due entries: attempts + 1, held for the lease. */
   private async claim(now: Date): Promise<StripeOutboxEntry[]> {
     const lease = new Date(now.getTime() + this.options.leaseMs);
-    const rows: Array<Record<string, any>> = await this.dataSource.query(
+    const rows = updatedRows<{ id: string }>(await this.dataSource.query(
       `UPDATE stripe_outbox SET attempts = attempts + 1, next_attempt_at = $2
        WHERE id IN (SELECT id FROM stripe_outbox WHERE done_at IS NULL AND next_attempt_at <= $1
                     ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING id`,
       [now, lease, this.options.batchSize],
-    );
+    ));
     if (!rows.length) return [];
     const repo = this.dataSource.getRepository(StripeOutboxEntry);
     const entries = await repo.createQueryBuilder('e').where('e.id IN (:...ids)', { ids: rows.map((r) => r.id) }).orderBy('e.created_at').getMany();
