@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { EnginePool } from '../inference';
 import { createDataSource } from '../migrations/data-source';
 import { fileUploadRouter } from './catalogue/file-upload.route';
+import { stripeWebhookRouter } from './stripe/stripe-webhook.route';
 import { AppConfig } from './config';
 import { Principal, RequestContext } from './context';
 import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
@@ -116,6 +117,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     health.engine = engine;
     const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options });
     await startup.run('jobs', () => services.jobs.start());
+    if (!options.manualStripeDrain) await services.stripe.startWorker(services.jobs);
     const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer }));
     api = built.router;
     const pruneTimer = startPruningStoredResponses(services, logger);
@@ -198,6 +200,8 @@ async function buildApiRouter(deps: {
   await apollo.start();
 
   const router = express.Router();
+  // NOTE: before any JSON parser: the Stripe signature covers the raw body, read on that route only.
+  router.use(stripeWebhookRouter({ webhooks: services.stripe.webhooks, logger }));
   router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
   router.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
     context: async ({ req }): Promise<RequestContext> => ({

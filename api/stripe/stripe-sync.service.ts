@@ -10,6 +10,7 @@ import type { StripeConfig } from '../config';
 import { hasRole, RequestContext } from '../context';
 import { failure, Result, success } from '../common/result';
 import type { Logger } from '../logger';
+import type { JobQueue } from '../jobs/job-queue';
 import type { EntitlementCache } from '../subscriptions/entitlement.cache';
 import { createStripeClient } from './stripe-client.factory';
 import { StripeCustomerService } from './stripe-customer.service';
@@ -19,7 +20,7 @@ import { defaultOutboxOptions, DrainReport, OutboxOptions, StripeOutbox } from '
 import { StripeProductService } from './stripe-product.service';
 import { StripeWebhookService } from './stripe-webhook.service';
 
-/** The outbox queue's name (pg-boss) and how often due retries are looked for. */
+/** The pg-boss queue whose jobs drain the outbox; a cron job each minute picks up retries that fell due. */
 export const STRIPE_OUTBOX_QUEUE = 'stripe-outbox';
 
 /**
@@ -32,6 +33,7 @@ export class StripeSyncService {
   readonly webhooks: StripeWebhookService;
   private readonly outbox: StripeOutbox;
   private draining: Promise<DrainReport> | null = null;
+  private jobs: JobQueue | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -58,6 +60,8 @@ export class StripeSyncService {
   async onInvoiceFinalized(ctx: RequestContext, invoiceId: string): Promise<void> {
     if (!this.enabled) return;
     await this.outbox.enqueue(ctx.db, StripeOutboxKind.INVOICE, invoiceId, ctx.now());
+    // NOTE: the job may run before this transaction commits; then the minute's cron job finds the entry.
+    this.drainSoon(2);
   }
 
   /** `syncToStripe`: (re)queues a finalized invoice's sync now and returns the invoice (ADMIN: any; FINANCE: own organisation's). */
@@ -74,17 +78,33 @@ export class StripeSyncService {
     return success(invoice);
   }
 
-  /** The job: drains every due outbox entry. Concurrent calls on this replica share one drain. */
+  /**
+   * Runs the outbox worker on this replica (the server calls it once its job queue has started):
+   * each job drains every due entry; a cron job each minute picks up retries whose backoff ended.
+   * Without Stripe, nothing.
+   */
+  async startWorker(jobs: JobQueue): Promise<void> {
+    if (!this.enabled) return;
+    jobs.define(STRIPE_OUTBOX_QUEUE, { policy: 'short' });
+    await jobs.work(STRIPE_OUTBOX_QUEUE, { concurrency: 1 }, async () => {
+      await this.drain(new Date());
+    });
+    await jobs.schedule(STRIPE_OUTBOX_QUEUE, '* * * * *');
+    this.jobs = jobs;
+  }
+
+  /** The job's work: drains every due outbox entry. Concurrent calls on this replica share one drain. */
   drain(now: Date = new Date()): Promise<DrainReport> {
     if (!this.enabled) return Promise.resolve({ done: 0, failed: 0 });
     if (!this.draining) this.draining = this.outbox.drain(now).finally(() => (this.draining = null));
     return this.draining;
   }
 
-  /** Starts a drain in the background (after a sync was queued); failures are logged and retried later. */
-  drainSoon(): void {
-    if (!this.enabled) return;
-    setImmediate(() => this.drain().catch((error) => this.logger.warn({ err: error }, 'the Stripe outbox could not be drained; it will be retried')));
+  /** Asks the worker for a drain in `afterSeconds` (one such job queued at a time); without a worker, nothing. */
+  drainSoon(afterSeconds = 0): void {
+    if (!this.enabled || !this.jobs) return;
+    this.jobs.send(STRIPE_OUTBOX_QUEUE, {}, { singletonKey: 'soon', startAfter: afterSeconds ? new Date(Date.now() + afterSeconds * 1000) : undefined, retryLimit: 0 })
+      .catch((error) => this.logger.warn({ err: error }, 'a Stripe outbox drain could not be queued; the minute\'s cron job will do it'));
   }
 
   /** The GraphQL view of an invoice's outbox entry (none: NOT_SYNCED). */

@@ -124,7 +124,9 @@ export class LocalStripeServer {
   private defineRoutes(): void {
     const s = this.store;
     const list = (object: string, filter: (o: StripeObject, q: URLSearchParams) => boolean) => (_p: Params, _id: string | undefined, q: URLSearchParams) => {
-      const data = s.list(object, (o) => filter(o, q)).map((o) => s.view(o)).reverse();
+      let data = s.list(object, (o) => filter(o, q)).map((o) => s.view(o)).reverse();
+      const after = data.findIndex((o) => o.id === q.get('starting_after'));
+      if (after >= 0) data = data.slice(after + 1);
       const limit = Number(q.get('limit') ?? 10);
       return { object: 'list', data: data.slice(0, limit), has_more: data.length > limit, url: `/v1/${object}s` };
     };
