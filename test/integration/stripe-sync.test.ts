@@ -35,7 +35,7 @@ describe('Stripe sync: outbox, outages, webhooks', () => {
     subscriptionId = rowIdOf(await subscribe(t, t.keys.partner, models['review-sentiment'].plans.Scale), 'Subscription')!;
     invoice = await insertFinalizedInvoice(t.server.dataSource, subscriptionId, { usageMinor: 1234n, number: 'CONTOSO-2026-1' });
     base = Date.now() + 120_000;
-  });
+  }, 300_000);
   afterAll(async () => {
     await t?.stop();
     await local?.stop();
@@ -195,7 +195,7 @@ describe('Without STRIPE_SECRET_KEY', () => {
   beforeAll(async () => {
     local = await LocalStripeServer.start();
     t = await startTestServer({ env: { STRIPE_API_BASE: local.url, STRIPE_WEBHOOK_SECRET: local.webhookSecret } });
-  });
+  }, 300_000);
   afterAll(async () => {
     await t?.stop();
     await local?.stop();
