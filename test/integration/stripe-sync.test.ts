@@ -1,7 +1,8 @@
 import { rowIdOf } from '../../schema/common/global-id';
 import { Invoice } from '../../schema/billing/invoice.entity';
 import { PlanCharge } from '../../schema/catalogue/plan-charge.entity';
-import { StripeOutboxEntry } from '../../schema/stripe/stripe-outbox.entity';
+import { StripeOutboxEntry, StripeOutboxKind } from '../../schema/stripe/stripe-outbox.entity';
+import type { RequestContext } from '../../api/context';
 import { StripeWebhookEvent } from '../../schema/stripe/stripe-webhook-event.entity';
 import { Subscription } from '../../schema/subscriptions/subscription.entity';
 import { insertFinalizedInvoice } from '../support/invoice-fixtures';
@@ -122,6 +123,19 @@ describe('Stripe sync: outbox, outages, webhooks', () => {
     expect(await ours()).toMatchObject({ status: before.status, paidAt: before.paidAt });
   });
 
+  it('answers 500 and records nothing when Stripe cannot be re-read, so that the redelivery is handled', async () => {
+    const stripeInvoiceId = (await ours()).stripeInvoiceId!;
+    const [finalized] = local.events(stripeInvoiceId).filter((e) => e.type === 'invoice.finalized');
+    local.down();
+    const [refused] = await local.deliver(webhookUrl(), [finalized]);
+    local.up();
+    expect(refused.status).toBe(500);
+    expect(await t.server.dataSource.getRepository(StripeWebhookEvent).countBy({ id: finalized.id })).toBe(0);
+    const [again] = await local.deliver(webhookUrl(), [finalized]);
+    expect(again.status).toBe(200);
+    expect(await t.server.dataSource.getRepository(StripeWebhookEvent).findOneByOrFail({ id: finalized.id })).toMatchObject({ outcome: 'unchanged (FINALIZED)' });
+  });
+
   it('answers 200 to an unknown event type, records it and changes nothing', async () => {
     const event = { id: 'evt_unknown_type_1', object: 'event', type: 'customer.tax_id.created', created: Math.floor(Date.now() / 1000), data: { object: { id: 'txi_1', object: 'tax_id' } } };
     const [delivery] = await local.deliver(webhookUrl(), [event]);
@@ -186,6 +200,33 @@ describe('Stripe sync: outbox, outages, webhooks', () => {
     expect(await subscriptionStatus()).toBe('ACTIVE');
     expect(local.counts()).toMatchObject({ customers: 1, products: 1, invoices: 2 });
   });
+});
+
+describe('The outbox worker (pg-boss)', () => {
+  let local: LocalStripeServer;
+  let t: TestServer;
+
+  beforeAll(async () => {
+    local = await LocalStripeServer.start();
+    t = await startTestServer({ env: { STRIPE_SECRET_KEY: local.secretKey, STRIPE_API_BASE: local.url, STRIPE_WEBHOOK_SECRET: local.webhookSecret } });
+  }, 300_000);
+  afterAll(async () => {
+    await t?.stop();
+    await local?.stop();
+  });
+
+  it('syncs an invoice finalized through the billing hook, and one asked for by syncToStripe, with no drain called by hand', async () => {
+    const models = await demoModels(t);
+    const subscriptionId = rowIdOf(await subscribe(t, t.keys.partner, models['review-sentiment'].plans.Scale), 'Subscription')!;
+    const hooked = await insertFinalizedInvoice(t.server.dataSource, subscriptionId, { usageMinor: 10n, number: 'CONTOSO-2026-1' });
+    await t.server.services.stripe.onInvoiceFinalized({ db: t.server.dataSource.manager, now: () => new Date() } as RequestContext, hooked.id);
+    const asked = await insertFinalizedInvoice(t.server.dataSource, subscriptionId, { usageMinor: 20n, number: 'CONTOSO-2026-2', periodStart: new Date(Date.UTC(2026, 10, 1)) });
+    expect((await t.graphql(t.keys.finance, SYNC, { id: asked.globalId })).data!.syncToStripe.userErrors).toEqual([]);
+    const synced = async () => (await t.server.dataSource.getRepository(StripeOutboxEntry).findBy({ kind: StripeOutboxKind.INVOICE })).filter((e) => e.doneAt).length;
+    for (let waited = 0; (await synced()) < 2 && waited < 120_000; waited += 500) await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await synced()).toBe(2);
+    expect(local.counts()).toMatchObject({ customers: 1, products: 1, invoices: 2, invoiceitems: 4 });
+  }, 180_000);
 });
 
 describe('Without STRIPE_SECRET_KEY', () => {
