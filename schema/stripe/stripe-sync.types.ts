@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Invoice } from '../billing/invoice.entity';
 import { DateTimeScalar } from '../common/scalars';
 import { UserError } from '../common/user-error.type';
@@ -21,7 +21,7 @@ export class StripeSync {
   @Field(() => StripeSyncStatus)
   status!: StripeSyncStatus;
 
-  @Field({ description: 'Attempts made so far.' })
+  @Field(() => Int, { description: 'Attempts made so far.' })
   attempts!: number;
 
   @Field(() => String, { nullable: true, description: 'Why the last attempt failed (null once synced).' })
