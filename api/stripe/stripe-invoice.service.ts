@@ -31,6 +31,7 @@ export class StripeInvoiceService {
     private readonly products: StripeProductService,
   ) {
     outbox.register(StripeOutboxKind.INVOICE, (entry, now) => this.sync(entry, now));
+    outbox.register(StripeOutboxKind.INVOICE_VOID, (entry) => this.void(entry));
   }
 
   /** The Stripe invoice as Stripe has it now (webhooks re-read state instead of trusting event order). */
@@ -38,9 +39,11 @@ export class StripeInvoiceService {
     return this.stripe.invoices.retrieve(stripeInvoiceId);
   }
 
-  private async sync(entry: StripeOutboxEntry, now: Date): Promise<string> {
+  private async sync(entry: StripeOutboxEntry, now: Date): Promise<string | null> {
     const invoice = await this.dataSource.getRepository(Invoice).findOneByOrFail({ id: entry.localId });
     if (invoice.status === InvoiceStatus.DRAFT) throw new Error(`invoice ${invoice.id} is still a DRAFT; only finalized invoices go to Stripe`);
+    // NOTE: an invoice voided before it reached Stripe is never sent (nothing to charge, nothing to void).
+    if (invoice.status === InvoiceStatus.VOID && !invoice.stripeInvoiceId && !entry.stripeId) return null;
     const lines = await this.dataSource.getRepository(InvoiceLine).find({ where: { invoiceId: invoice.id }, order: { position: 'ASC' } });
     const customer = await this.customers.ensure(invoice.organizationId, now);
     for (const planId of new Set(lines.map((l) => l.planId))) await this.products.ensure(planId, now);
@@ -53,6 +56,25 @@ export class StripeInvoiceService {
     }
     // NOTE: never leave a Stripe invoice that bills other amounts than ours unnoticed.
     if (BigInt(remote.total) !== invoice.totalMinor) throw new Error(`Stripe invoice ${stripeInvoiceId} totals ${remote.total} but invoice ${invoice.number} totals ${invoice.totalMinor}`);
+    return stripeInvoiceId;
+  }
+
+  /**
+   * Voids the Stripe invoice of a voided invoice, so Stripe stops collecting it. Waits for the
+   * invoice's own sync; an invoice never sent has nothing to void; a paid one cannot be voided
+   * (a permanent error: the customer is owed a refund, which finance handles).
+   */
+  private async void(entry: StripeOutboxEntry): Promise<string | null> {
+    const invoice = await this.dataSource.getRepository(Invoice).findOneByOrFail({ id: entry.localId });
+    if (invoice.status !== InvoiceStatus.VOID) throw new Error(`invoice ${invoice.number} is ${invoice.status}, not VOID`);
+    const sync = await this.outbox.find(this.dataSource.manager, StripeOutboxKind.INVOICE, invoice.id);
+    if (sync && !sync.doneAt) throw new Error(`invoice ${invoice.number} is still being sent to Stripe; it is voided there next`);
+    const stripeInvoiceId = invoice.stripeInvoiceId ?? sync?.stripeId ?? null;
+    if (!stripeInvoiceId) return null;
+    const remote = await this.stripe.invoices.retrieve(stripeInvoiceId);
+    if (remote.status === 'void') return stripeInvoiceId;
+    if (remote.status === 'paid') throw new Error(`Stripe invoice ${stripeInvoiceId} of voided invoice ${invoice.number} is already paid; refund it in Stripe`);
+    await this.stripe.invoices.voidInvoice(stripeInvoiceId, {}, { idempotencyKey: `${entry.idempotencyKey}:void` });
     return stripeInvoiceId;
   }
 

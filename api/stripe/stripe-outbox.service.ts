@@ -3,8 +3,8 @@ import { StripeOutboxEntry, StripeOutboxKind } from '../../schema/stripe/stripe-
 import type { Logger } from '../logger';
 import { isPermanentStripeError } from './stripe-client.factory';
 
-/** Writes one entry's object to Stripe and returns its Stripe id; throws to be retried later. */
-export type OutboxHandler = (entry: StripeOutboxEntry, now: Date) => Promise<string>;
+/** Writes one entry's object to Stripe and returns its Stripe id (null: nothing to write); throws to be retried later. */
+export type OutboxHandler = (entry: StripeOutboxEntry, now: Date) => Promise<string | null>;
 
 export interface OutboxOptions {
   /** First retry delay; each failure doubles it. */
@@ -83,7 +83,7 @@ export class StripeOutbox {
     await this.dataSource.query('UPDATE stripe_outbox SET stripe_id = $2 WHERE id = $1', [entry.id, stripeId]);
   }
 
-  async complete(entry: StripeOutboxEntry, stripeId: string, now: Date): Promise<void> {
+  async complete(entry: StripeOutboxEntry, stripeId: string | null, now: Date): Promise<void> {
     entry.stripeId = stripeId;
     entry.doneAt = now;
     entry.lastError = null;

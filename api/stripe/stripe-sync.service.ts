@@ -64,6 +64,16 @@ export class StripeSyncService {
     this.drainSoon(2);
   }
 
+  /**
+   * HOOK for billing: call in the transaction that voids an invoice; its Stripe invoice (if it
+   * has one, or gets one) is voided there too, so Stripe stops collecting it. A no-op without Stripe.
+   */
+  async onInvoiceVoided(ctx: RequestContext, invoiceId: string): Promise<void> {
+    if (!this.enabled) return;
+    await this.outbox.enqueue(ctx.db, StripeOutboxKind.INVOICE_VOID, invoiceId, ctx.now());
+    this.drainSoon(2);
+  }
+
   /** `syncToStripe`: (re)queues a finalized invoice's sync now and returns the invoice (ADMIN: any; FINANCE: own organisation's). */
   async requestInvoiceSync(ctx: RequestContext, invoiceGlobalId: string): Promise<Result<Invoice>> {
     const id = rowIdOf(invoiceGlobalId, 'Invoice');

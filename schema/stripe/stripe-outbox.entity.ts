@@ -1,10 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** What an outbox entry writes to Stripe: an organisation's customer, a plan's product and prices, an invoice. */
+/** What an outbox entry writes to Stripe: an organisation's customer, a plan's product and prices, an invoice, an invoice's voiding. */
 export enum StripeOutboxKind {
   CUSTOMER = 'CUSTOMER',
   PRODUCT = 'PRODUCT',
   INVOICE = 'INVOICE',
+  INVOICE_VOID = 'INVOICE_VOID',
 }
 
 /**

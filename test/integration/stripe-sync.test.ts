@@ -200,6 +200,29 @@ describe('Stripe sync: outbox, outages, webhooks', () => {
     expect(await subscriptionStatus()).toBe('ACTIVE');
     expect(local.counts()).toMatchObject({ customers: 1, products: 1, invoices: 2 });
   });
+
+  it('voids the Stripe invoice of an invoice voided here, and never sends one voided before its sync', async () => {
+    const ctx = { db: t.server.dataSource.manager, now: () => at(60 * 86_400_000) } as RequestContext;
+    const voidHere = (id: string) => t.server.dataSource.query(`UPDATE invoice SET status = 'VOID', voided_at = now() WHERE id = $1`, [id]);
+    const sent = await insertFinalizedInvoice(t.server.dataSource, subscriptionId, { usageMinor: 5n, number: 'CONTOSO-2026-3', periodStart: new Date(Date.UTC(2026, 11, 1)) });
+    await t.server.services.stripe.onInvoiceFinalized(ctx, sent.id);
+    await t.server.services.stripe.drain(ctx.now());
+    const stripeInvoiceId = (await t.server.dataSource.getRepository(Invoice).findOneByOrFail({ id: sent.id })).stripeInvoiceId!;
+    await voidHere(sent.id);
+    await t.server.services.stripe.onInvoiceVoided(ctx, sent.id);
+    await t.server.services.stripe.drain(ctx.now());
+    expect((await local.sdk.invoices.retrieve(stripeInvoiceId)).status).toBe('void');
+
+    const before = local.counts();
+    const unsent = await insertFinalizedInvoice(t.server.dataSource, subscriptionId, { usageMinor: 6n, number: 'CONTOSO-2027-1', periodStart: new Date(Date.UTC(2027, 0, 1)) });
+    await t.server.services.stripe.onInvoiceFinalized(ctx, unsent.id);
+    await voidHere(unsent.id);
+    await t.server.services.stripe.onInvoiceVoided(ctx, unsent.id);
+    await t.server.services.stripe.drain(ctx.now());
+    const entries = await t.server.dataSource.getRepository(StripeOutboxEntry).findBy({ localId: unsent.id });
+    expect(entries.map((e) => [e.kind, e.doneAt !== null, e.stripeId]).sort()).toEqual([['INVOICE', true, null], ['INVOICE_VOID', true, null]]);
+    expect(local.counts()).toEqual(before);
+  });
 });
 
 describe('The outbox worker (pg-boss)', () => {
