@@ -21,6 +21,12 @@ export interface AppConfig {
   logLevel: string;
   /** Most texts accepted by one runInference call. */
   maxTextsPerRequest: number;
+  /** Grace period of draft invoices after their period ends, seconds (BILLING_GRACE_PERIOD_SECONDS; per organisation in billing_account). */
+  billingGracePeriodSeconds: number;
+  /** Run the billing period-end job (BILLING_JOBS, default true): close ended periods, finalize drafts past their grace period. */
+  billingJobs: boolean;
+  /** The platform's share of vendors' revenue, percent as a decimal string (PLATFORM_SHARE_PERCENT). */
+  platformSharePercent: string;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
   engine: EngineConfig;
   /** Stripe (api/stripe/): without a secret key nothing calls Stripe and billing is complete locally. */
@@ -48,6 +54,13 @@ function stripeConfigFromEnv(env: NodeJS.ProcessEnv): StripeConfig {
   return { secretKey: env.STRIPE_SECRET_KEY || undefined, apiBase, webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined };
 }
 
+function percentFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,3}(\.\d{1,6})?$/.test(raw) || Number(raw) > 100) throw new Error(`${name} must be a percentage from 0 to 100 such as "20" or "12.5", got "${raw}"`);
+  return raw;
+}
+
 /** Reads the configuration; throws a message naming the variable when one is malformed. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -64,5 +77,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxTextsPerRequest: intFromEnv(env, 'MAX_TEXTS_PER_REQUEST', 64),
     engine: engineConfigFromEnv(env),
     stripe: stripeConfigFromEnv(env),
+    billingGracePeriodSeconds: intFromEnv(env, 'BILLING_GRACE_PERIOD_SECONDS', 3600),
+    platformSharePercent: percentFromEnv(env, 'PLATFORM_SHARE_PERCENT', '20'),
+    billingJobs: (env.BILLING_JOBS ?? 'true') !== 'false',
   };
 }

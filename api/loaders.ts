@@ -8,6 +8,7 @@ import { createPlansByModelIdLoader } from './catalogue/plans-by-model-id.loader
 import { createVersionsByModelIdLoader } from './catalogue/versions-by-model-id.loader';
 import { createSubscriptionByIdLoader } from './subscriptions/subscription-by-id.loader';
 import { createStripeSyncByInvoiceIdLoader } from './stripe/stripe-sync-by-invoice-id.loader';
+import { createReconciliationByInvoiceIdLoader } from './billing/reconciliation-by-invoice-id.loader';
 
 /** Builds a fresh set of DataLoaders for one request (caches never outlive it). */
 export function createLoaders(dataSource: DataSource) {
@@ -21,6 +22,7 @@ export function createLoaders(dataSource: DataSource) {
     apiKeyById: createApiKeyByIdLoader(dataSource),
     subscriptionById: createSubscriptionByIdLoader(dataSource),
     stripeSyncByInvoiceId: createStripeSyncByInvoiceIdLoader(dataSource),
+    reconciliationByInvoiceId: createReconciliationByInvoiceIdLoader(dataSource),
   };
 }
 

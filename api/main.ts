@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   // NOTE: /health/ready stays 503 until the demo seed has written its keys file.
   const server = await startServer(config, { holdReadyFor: config.seedDemo ? ['demo seed'] : [] });
   if (config.seedDemo) {
-    const keys = await server.startup.run('demo seed', () => seedDemo(server, config.dataDir));
+    const keys = await server.startup.run('demo seed', () => seedDemo(server, config.dataDir, { billedPeriod: true }));
     if (keys) {
       server.logger.info({ keysFile: path.join(config.dataDir, 'demo-keys.json') }, 'demo data seeded');
       console.log(`\nDemo API keys (also in ${path.join(config.dataDir, 'demo-keys.json')}):\n${JSON.stringify(keys, null, 2)}\n`);

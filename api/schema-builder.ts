@@ -10,6 +10,8 @@ import { MeteringResolver, UsageBucketFieldsResolver, UsageEventFieldsResolver }
 import { PredictionsResolver } from './predictions/predictions.resolver';
 import { SubscriptionFieldsResolver, SubscriptionsResolver } from './subscriptions/subscriptions.resolver';
 import { InvoiceStripeFieldsResolver, StripeSyncResolver } from './stripe/stripe-sync.resolver';
+import { BillingResolver } from './billing/billing.resolver';
+import { CreditNoteFieldsResolver, InvoiceFieldsResolver, InvoiceLineFieldsResolver } from './billing/invoice-fields.resolver';
 
 /** Every resolver of the API, in one list. */
 export const resolvers = [
@@ -29,6 +31,10 @@ export const resolvers = [
   UsageEventFieldsResolver,
   StripeSyncResolver,
   InvoiceStripeFieldsResolver,
+  BillingResolver,
+  InvoiceFieldsResolver,
+  InvoiceLineFieldsResolver,
+  CreditNoteFieldsResolver,
 ] as const;
 
 /** Builds the executable schema from the type-graphql classes (the SDL is emitted from this). */

@@ -20,6 +20,7 @@ import { queryCostPlugin } from './common/query-cost.plugin';
 import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
 import { HealthDeps, healthRouter } from './health.route';
+import { billingExportRouter } from './billing/billing-export.route';
 import { StartupProgress } from './startup-progress';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
@@ -53,6 +54,8 @@ export interface ServerOptions extends ServiceHooks {
   onSqlStatement?: (sql: string) => void;
   /** Start-up steps run outside startServer that readiness waits for (see `AppServer.startup`). */
   holdReadyFor?: string[];
+  /** The clock of request contexts (scenario tests move it); default the wall clock. */
+  now?: () => Date;
 }
 
 async function openDatabase(config: AppConfig, options: ServerOptions): Promise<DataSource> {
@@ -118,7 +121,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options });
     await startup.run('jobs', () => services.jobs.start());
     if (!options.manualStripeDrain) await services.stripe.startWorker(services.jobs);
-    const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer }));
+    const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer, now: options.now ?? (() => new Date()) }));
     api = built.router;
     const pruneTimer = startPruningStoredResponses(services, logger);
     logger.info({ url: `http://localhost:${port}/graphql` }, 'marketplace API listening');
@@ -163,9 +166,9 @@ function answerStarting(res: express.Response, startup: StartupProgress): void {
 
 /** GraphQL at /graphql, file uploads, and the last-resort error handler, on a started database and engine. */
 async function buildApiRouter(deps: {
-  config: AppConfig; schema: GraphQLSchema; dataSource: DataSource; services: Services; logger: Logger; httpServer: http.Server;
+  config: AppConfig; schema: GraphQLSchema; dataSource: DataSource; services: Services; logger: Logger; httpServer: http.Server; now: () => Date;
 }): Promise<{ router: express.Router; apollo: ApolloServer<RequestContext> }> {
-  const { config, schema, dataSource, services, logger, httpServer } = deps;
+  const { config, schema, dataSource, services, logger, httpServer, now } = deps;
 
   /** The caller: null without an Authorization header; UNAUTHENTICATED for a malformed, unknown or revoked key. */
   const callerOf = async (req: Request): Promise<Principal | null> => {
@@ -203,10 +206,11 @@ async function buildApiRouter(deps: {
   // NOTE: before any JSON parser: the Stripe signature covers the raw body, read on that route only.
   router.use(stripeWebhookRouter({ webhooks: services.stripe.webhooks, logger }));
   router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
+  router.use(billingExportRouter({ dataSource, services, now, callerOf }));
   router.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
     context: async ({ req }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
-      now: () => new Date(), requestId: randomUUID(), serverTiming: new ServerTiming(),
+      now, requestId: randomUUID(), serverTiming: new ServerTiming(),
     }),
   }));
   router.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -17,6 +17,7 @@ import { UsageEventService } from './metering/usage-event.service';
 import { UsageQueryService } from './metering/usage-query.service';
 import { InferenceService } from './predictions/inference.service';
 import { ServingModelCache } from './predictions/serving-model.cache';
+import { createBillingServices } from './billing/billing-services';
 import { EntitlementCache } from './subscriptions/entitlement.cache';
 import { QuotaGuard } from './subscriptions/quota-guard';
 import { RateLimitBucketStore } from './subscriptions/rate-limit-bucket.store';
@@ -56,7 +57,9 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   });
   const usageRecorder = createRecorder(dataSource, deps.hooks ?? {}, logger);
   const subscriptions = new SubscriptionService(models, entitlements, quotas);
-  const usageEvents = new UsageEventService(quotas);
+  let built: unknown = null;
+  const billing = createBillingServices({ dataSource, config, logger, subscriptions, entitlements, quotas, services: () => built });
+  const usageEvents = new UsageEventService(quotas, billing.usageCorrections);
   const servingModels = new ServingModelCache(dataSource, files, 30_000);
   const rateLimiter = new RateLimiter(new RateLimitBucketStore(dataSource), {
     onGiveBackFailed: (error) => logger.warn({ err: error }, 'unspent rate limit tokens could not be given back to their bucket'),
@@ -64,7 +67,8 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const nodes = new NodeLookup(models);
   nodes.register('Subscription', (ctx, id) => subscriptions.findOwned(ctx, toGlobalId('Subscription', id)));
   nodes.register('UsageEvent', (ctx, id) => usageEvents.findVisible(ctx, id));
-  return {
+  nodes.register('Invoice', (ctx, id) => billing.invoices.findVisible(ctx, id));
+  const services = {
     engine: deps.engine,
     /** Background jobs (pg-boss): started by the server after the migrations, stopped before the database closes. */
     jobs: new JobQueue(dataSource, config.databaseUrl, logger.child({ component: 'jobs' })),
@@ -91,7 +95,13 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
       maxTextsPerRequest: config.maxTextsPerRequest,
       deadlineMs: 30_000,
     }),
+    billing,
   };
+  built = services;
+  if (config.billingJobs) {
+    billing.jobs.register(services.jobs).catch((error) => logger.error({ err: error }, 'the billing period-end job could not be registered'));
+  }
+  return services;
 }
 
 export type Services = ReturnType<typeof createServices>;

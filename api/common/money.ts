@@ -22,10 +22,31 @@ export function currencyExponent(currency: string): number {
   return EXPONENTS[currency] ?? 2;
 }
 
+const MINOR_PER_MAJOR = new Map<number, Decimal>();
+
+/** 10^exponent as a decimal (kept: a close converts thousands of amounts). */
+function minorPerMajor(currency: string): Decimal {
+  const exponent = currencyExponent(currency);
+  let factor = MINOR_PER_MAJOR.get(exponent);
+  if (!factor) MINOR_PER_MAJOR.set(exponent, (factor = new MoneyDecimal(10).pow(exponent)));
+  return factor;
+}
+
 /** A decimal amount in major units -> integer minor units, rounded half-up. */
 export function toMinorUnits(majorAmount: Decimal.Value, currency: string): bigint {
-  const minor = new MoneyDecimal(majorAmount).mul(new MoneyDecimal(10).pow(currencyExponent(currency)));
+  const minor = new MoneyDecimal(majorAmount).mul(minorPerMajor(currency));
   return BigInt(minor.toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+}
+
+/** An exact amount already in minor units (a prorated fee) -> integer minor units, rounded half-up. */
+export function roundMinorUnits(exactMinor: Decimal.Value): bigint {
+  return BigInt(new MoneyDecimal(exactMinor).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+}
+
+/** Integer minor units -> the decimal string of major units in the currency's exponent ("12.50", "1200", "1.250"). */
+export function toMajorString(amountMinor: bigint, currency: string): string {
+  const exponent = currencyExponent(currency);
+  return new MoneyDecimal(amountMinor.toString()).div(new MoneyDecimal(10).pow(exponent)).toFixed(exponent);
 }
 
 /** "$12.50", "¥1,200", "KWD 1.250". */

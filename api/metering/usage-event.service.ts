@@ -11,10 +11,25 @@ import { calendarMonthOf } from '../subscriptions/billing-period';
 import type { QuotaGuard } from '../subscriptions/quota-guard';
 import { filterIdOrThrow, inScope, usageScope } from './usage-scope';
 
+/**
+ * Whether an event's period still takes corrections, and what to do after one. Billing provides
+ * it (a period stays open through its invoice's grace period, and a correction refreshes the
+ * draft); metering only calls it, so metering never imports billing.
+ */
+export interface UsageCorrectionPolicy {
+  periodOpen(ctx: RequestContext, organizationId: string, occurredAt: Date): Promise<boolean>;
+  corrected(ctx: RequestContext, event: UsageEvent): Promise<void>;
+}
+
+/** Without billing: a period is open until its calendar month (UTC) has ended. */
+export const calendarMonthCorrections: UsageCorrectionPolicy = {
+  periodOpen: async (ctx, _organizationId, occurredAt) => occurredAt >= calendarMonthOf(ctx.now()).start,
+  corrected: async () => undefined,
+};
 
 /** Single usage events: list them (to find one), and cancel one (ADMIN corrections). */
 export class UsageEventService {
-  constructor(private readonly quotas: QuotaGuard) {}
+  constructor(private readonly quotas: QuotaGuard, private readonly corrections: UsageCorrectionPolicy = calendarMonthCorrections) {}
 
   /** Events in the caller's scope, oldest recorded first; canceled ones included (flagged). */
   async list(ctx: RequestContext, filter: UsageEventFilter | undefined, args: PaginationArgs): Promise<Page<UsageEvent>> {
@@ -43,9 +58,9 @@ export class UsageEventService {
   }
 
   /**
-   * Flags an event as not counting. NOTE: only while its period is open: until billing closes
-   * periods explicitly, a period is closed once its calendar month (UTC) has ended, so events
-   * that occurred before the 1st of the current month can no longer be canceled.
+   * Flags an event as not counting. NOTE: only while its period is open (see
+   * UsageCorrectionPolicy: with billing, until its invoice's grace period is over; the draft is
+   * then refreshed); after that a correction is a credit note.
    */
   async cancel(ctx: RequestContext, input: CancelUsageEventInput): Promise<Result<UsageEvent>> {
     const id = rowIdOf(input.usageEventId, 'UsageEvent');
@@ -53,7 +68,7 @@ export class UsageEventService {
     if (!event) return failure(UserErrorCode.NOT_FOUND, 'Usage event not found', ['input', 'usageEventId']);
     if (event.canceledAt) return failure(UserErrorCode.INVALID_STATE, 'The usage event is already canceled', ['input', 'usageEventId']);
     const now = ctx.now();
-    if (event.occurredAt < calendarMonthOf(now).start) {
+    if (!(await this.corrections.periodOpen(ctx, event.organizationId, event.occurredAt))) {
       return failure(UserErrorCode.INVALID_STATE, `The period of this event (${event.occurredAt.toISOString().slice(0, 7)}) is closed; correct it with a credit note instead`, ['input', 'usageEventId']);
     }
     const reason = input.reason.trim();
@@ -62,6 +77,7 @@ export class UsageEventService {
       .where('id = :id AND canceled_at IS NULL', { id: event.id }).execute();
     if (!updated.affected) return failure(UserErrorCode.INVALID_STATE, 'The usage event is already canceled', ['input', 'usageEventId']);
     if (event.subscriptionId) this.quotas.forgetSubscription(event.subscriptionId);
+    await this.corrections.corrected(ctx, Object.assign(event, { canceledAt: now, cancelReason: reason }));
     return success(Object.assign(event, { canceledAt: now, cancelReason: reason }));
   }
 }

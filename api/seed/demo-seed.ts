@@ -32,13 +32,13 @@ const TAGS: Record<DemoModel['key'], string[]> = {
   'credit-risk': ['tabular', 'finance', 'risk'],
 };
 
-function contextFor(server: AppServer, organization: Organization, roles: Role[]): RequestContext {
+function contextFor(server: AppServer, organization: Organization, roles: Role[], now: () => Date = () => new Date()): RequestContext {
   return {
     principal: { apiKeyId: '00000000-0000-0000-0000-000000000000', organizationId: organization.id, organizationKind: organization.kind, roles },
     db: server.dataSource.manager,
     loaders: createLoaders(server.dataSource),
     services: server.services,
-    now: () => new Date(),
+    now,
     requestId: 'demo-seed',
   };
 }
@@ -94,11 +94,37 @@ async function issueKey(server: AppServer, ctx: RequestContext, organization: Or
 }
 
 /**
+ * A closed past period for the partner: subscribed to the sentiment model's Scale plan on the 3rd
+ * of last month (canceled at that month's end, so it may subscribe afresh), 240 calls' usage
+ * written in one generate_series statement, the period closed and its invoice finalized, so a
+ * finance user sees a real invoice at once.
+ */
+export async function seedDemoBilledPeriod(server: AppServer, platform: Organization, partner: Organization, now = new Date()): Promise<void> {
+  const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 3, 9));
+  const periodEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const [plan]: Array<{ id: string; model_id: string }> = await server.dataSource.query(
+    `SELECT p.id, p.model_id FROM plan p JOIN model m ON m.id = p.model_id WHERE m.slug = 'review-sentiment' AND p.name = 'Scale'`);
+  const buyer = contextFor(server, partner, [Role.PARTNER], () => lastMonth);
+  const subscription = failIfErrors('Contoso subscription', await server.services.subscriptions.subscribe(buyer, { planId: toGlobalId('Plan', plan.id) }));
+  failIfErrors('Contoso cancellation', await server.services.subscriptions.cancel(buyer, { subscriptionId: subscription.globalId, atPeriodEnd: true }));
+  await server.dataSource.query(`INSERT INTO usage_event (organization_id, subscription_id, model_id, meter, quantity, occurred_at, idempotency_key)
+    SELECT $1, $2, $3, m.meter, CASE m.meter WHEN 'REQUESTS' THEN 1 WHEN 'INPUT_TOKENS' THEN 8 + g % 17 ELSE 3 + g % 5 END,
+           $4::timestamptz + g * interval '101 minutes', '~demo-' || g
+    FROM generate_series(0, 239) g CROSS JOIN (VALUES ('REQUESTS'), ('INPUT_TOKENS'), ('COMPUTE_MS')) AS m(meter)`,
+  [partner.id, subscription.id, plan.model_id, lastMonth]);
+  const operator = contextFor(server, platform, [Role.ADMIN], () => now);
+  failIfErrors('closing last month', await server.services.billing.periodClose.close(operator, periodEnd));
+  const [invoice]: Array<{ id: string }> = await server.dataSource.query(`SELECT id FROM invoice WHERE organization_id = $1 AND period_end = $2`, [partner.id, periodEnd]);
+  failIfErrors('finalizing last month\'s invoice', await server.services.billing.invoices.finalizeRow(operator, invoice.id));
+}
+
+/**
  * Seeds the demo on an empty database: the platform operator, the vendor "Northwind AI" with its
- * published demo models and plans, the partner "Contoso" (subscribed to nothing) with a finance
+ * published demo models and plans, the partner "Contoso" (subscribed to nothing; with
+ * `billedPeriod`, a finalized invoice for last month, see seedDemoBilledPeriod) with a finance
  * key. Writes the keys to `<dataDir>/demo-keys.json`. Does nothing when organisations exist.
  */
-export async function seedDemo(server: AppServer, dataDir: string): Promise<DemoKeys | null> {
+export async function seedDemo(server: AppServer, dataDir: string, options: { billedPeriod?: boolean } = {}): Promise<DemoKeys | null> {
   if ((await server.dataSource.getRepository(Organization).count()) > 0) return null;
   const orgs = server.dataSource.getRepository(Organization);
   const platform = await orgs.save(orgs.create({ name: 'Marketplace Operations', kind: OrganizationKind.PLATFORM, billingCurrency: 'USD' }));
@@ -113,6 +139,8 @@ export async function seedDemo(server: AppServer, dataDir: string): Promise<Demo
     partner: await issueKey(server, admin, partnerOrg, 'Contoso portal (demo)', [Role.PARTNER]),
     finance: await issueKey(server, admin, partnerOrg, 'Contoso finance team (demo)', [Role.FINANCE]),
   };
+  // NOTE: npm start asks for it; tests keep Contoso subscribed to nothing.
+  if (options.billedPeriod) await seedDemoBilledPeriod(server, platform, partnerOrg);
   await mkdir(dataDir, { recursive: true });
   await writeFile(path.join(dataDir, 'demo-keys.json'), JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
   return keys;

@@ -78,6 +78,9 @@ export class InvoiceLine implements Node {
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
+  /** The invoice's currency, set by the service that loads the line (not a column). */
+  currency?: string;
+
   get globalId(): string {
     return toGlobalId('InvoiceLine', this.id);
   }

@@ -41,6 +41,8 @@ type TestServerOptions = { env?: Record<string, string>; server?: ServerOptions 
 function startApi(database: TestDatabase, dataDir: string, options: TestServerOptions): Promise<AppServer> {
   return startServer(configFromEnv({
     LOG_LEVEL: 'warn',
+    // NOTE: no billing period-end job on a wall-clock cron in tests (billing tests run it with their own clock).
+    BILLING_JOBS: 'false',
     ENGINE_WORKERS_PER_DEVICE: '1',
     ...options.env,
     PORT: '0',

@@ -39,6 +39,7 @@ export interface RatedCharge {
  */
 export function rateCharge(terms: ChargeTerms, quantity: bigint, currency: string): RatedCharge {
   const units = billableUnits(terms, quantity);
+  if (units === 0n) return { billableUnits: 0n, amountMinor: 0n };
   const exact = chargeModelFor(terms.pricing).amount(terms, units);
   return { billableUnits: units, amountMinor: toMinorUnits(exact, currency) };
 }

@@ -40,7 +40,18 @@ export function invalidCharge(at: ChargeAt, field: string, message: string): Use
   return new UserError(UserErrorCode.INVALID, `charges[${at.index}]: ${message}`, ['input', 'charges', String(at.index), field]);
 }
 
-export const decimal = (value: Decimal.Value | bigint) => new MoneyDecimal(typeof value === 'bigint' ? value.toString() : value);
+const PRICES = new Map<string, Decimal>();
+
+/** A decimal of a quantity or a price; prices (strings) are parsed once and kept (decimals are immutable). */
+export function decimal(value: Decimal.Value | bigint): Decimal {
+  if (typeof value !== 'string') return new MoneyDecimal(typeof value === 'bigint' ? value.toString() : value);
+  let parsed = PRICES.get(value);
+  if (!parsed) {
+    parsed = new MoneyDecimal(value);
+    if (PRICES.size < 100_000) PRICES.set(value, parsed);
+  }
+  return parsed;
+}
 
 /** Tiers of a tiered charge as (upTo | null, unit price), upTo as bigint. */
 export function tiersOf(terms: ChargeTerms): Array<{ upTo: bigint | null; unitPrice: Decimal }> {
