@@ -47,7 +47,7 @@ export class StripeInvoiceEvents {
 
   private async apply(db: EntityManager, remote: Stripe.Invoice, event: Stripe.Event): Promise<string> {
     const rows: Array<{ id: string; status: InvoiceStatus }> = await db.query(
-      'SELECT id, status FROM invoice WHERE stripe_invoice_id = $1 OR id::text = $2 ORDER BY (stripe_invoice_id = $1) DESC LIMIT 1 FOR UPDATE',
+      'SELECT id, status FROM invoice WHERE stripe_invoice_id = $1 OR id::text = $2 ORDER BY (stripe_invoice_id = $1) DESC NULLS LAST LIMIT 1 FOR UPDATE',
       [remote.id, remote.metadata?.invoice_id ?? ''],
     );
     const ours = rows[0];
