@@ -31,6 +31,15 @@ export interface AppConfig {
   engine: EngineConfig;
   /** The console bundle served at /console (CONSOLE_DIR); default dist/console (api/console.route.ts). */
   consoleDir?: string;
+  /** Stripe (api/stripe/): without a secret key nothing calls Stripe and billing is complete locally. */
+  stripe: StripeConfig;
+}
+
+/** STRIPE_SECRET_KEY, STRIPE_API_BASE (another host for the SDK, e.g. a local server), STRIPE_WEBHOOK_SECRET. */
+export interface StripeConfig {
+  secretKey?: string;
+  apiBase?: string;
+  webhookSecret?: string;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -39,6 +48,12 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function stripeConfigFromEnv(env: NodeJS.ProcessEnv): StripeConfig {
+  const apiBase = env.STRIPE_API_BASE || undefined;
+  if (apiBase && !/^https?:\/\/[^/]+\/?$/.test(apiBase)) throw new Error(`STRIPE_API_BASE must be a URL like http://127.0.0.1:12111, got "${apiBase}"`);
+  return { secretKey: env.STRIPE_SECRET_KEY || undefined, apiBase, webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined };
 }
 
 function percentFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
@@ -63,6 +78,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || 'info',
     maxTextsPerRequest: intFromEnv(env, 'MAX_TEXTS_PER_REQUEST', 64),
     engine: engineConfigFromEnv(env),
+    stripe: stripeConfigFromEnv(env),
     billingGracePeriodSeconds: intFromEnv(env, 'BILLING_GRACE_PERIOD_SECONDS', 3600),
     platformSharePercent: percentFromEnv(env, 'PLATFORM_SHARE_PERCENT', '20'),
     consoleDir: env.CONSOLE_DIR ? path.resolve(env.CONSOLE_DIR) : undefined,

@@ -7,6 +7,7 @@ import { createChargesByPlanIdLoader } from './catalogue/charges-by-plan-id.load
 import { createPlansByModelIdLoader } from './catalogue/plans-by-model-id.loader';
 import { createVersionsByModelIdLoader } from './catalogue/versions-by-model-id.loader';
 import { createSubscriptionByIdLoader } from './subscriptions/subscription-by-id.loader';
+import { createStripeSyncByInvoiceIdLoader } from './stripe/stripe-sync-by-invoice-id.loader';
 import { createReconciliationByInvoiceIdLoader } from './billing/reconciliation-by-invoice-id.loader';
 
 /** Builds a fresh set of DataLoaders for one request (caches never outlive it). */
@@ -20,6 +21,7 @@ export function createLoaders(dataSource: DataSource) {
     planById: createPlanByIdLoader(dataSource),
     apiKeyById: createApiKeyByIdLoader(dataSource),
     subscriptionById: createSubscriptionByIdLoader(dataSource),
+    stripeSyncByInvoiceId: createStripeSyncByInvoiceIdLoader(dataSource),
     reconciliationByInvoiceId: createReconciliationByInvoiceIdLoader(dataSource),
   };
 }

@@ -9,6 +9,7 @@ import { NodeResolver } from './common/node.resolver';
 import { MeteringResolver, UsageBucketFieldsResolver, UsageEventFieldsResolver } from './metering/metering.resolver';
 import { PredictionsResolver } from './predictions/predictions.resolver';
 import { SubscriptionFieldsResolver, SubscriptionsResolver } from './subscriptions/subscriptions.resolver';
+import { InvoiceStripeFieldsResolver, StripeSyncResolver } from './stripe/stripe-sync.resolver';
 import { BillingResolver } from './billing/billing.resolver';
 import { CreditNoteFieldsResolver, InvoiceFieldsResolver, InvoiceLineFieldsResolver } from './billing/invoice-fields.resolver';
 
@@ -28,6 +29,8 @@ export const resolvers = [
   MeteringResolver,
   UsageBucketFieldsResolver,
   UsageEventFieldsResolver,
+  StripeSyncResolver,
+  InvoiceStripeFieldsResolver,
   BillingResolver,
   InvoiceFieldsResolver,
   InvoiceLineFieldsResolver,

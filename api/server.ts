@@ -13,6 +13,7 @@ import { EnginePool } from '../inference';
 import { createDataSource } from '../migrations/data-source';
 import { fileUploadRouter } from './catalogue/file-upload.route';
 import { consoleRouter } from './console.route';
+import { stripeWebhookRouter } from './stripe/stripe-webhook.route';
 import { AppConfig } from './config';
 import { Principal, RequestContext } from './context';
 import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
@@ -120,6 +121,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     health.engine = engine;
     const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options });
     await startup.run('jobs', () => services.jobs.start());
+    if (!options.manualStripeDrain) await services.stripe.startWorker(services.jobs);
     const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer, now: options.now ?? (() => new Date()) }));
     api = built.router;
     const pruneTimer = startPruningStoredResponses(services, logger);
@@ -203,6 +205,8 @@ async function buildApiRouter(deps: {
 
   const router = express.Router();
   router.use(consoleRouter({ dir: config.consoleDir }));
+  // NOTE: before any JSON parser: the Stripe signature covers the raw body, read on that route only.
+  router.use(stripeWebhookRouter({ webhooks: services.stripe.webhooks, logger }));
   router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
   router.use(billingExportRouter({ dataSource, services, now, callerOf }));
   router.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {

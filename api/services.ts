@@ -23,6 +23,7 @@ import { QuotaGuard } from './subscriptions/quota-guard';
 import { RateLimitBucketStore } from './subscriptions/rate-limit-bucket.store';
 import { RateLimiter } from './subscriptions/rate-limiter';
 import { SubscriptionService } from './subscriptions/subscription.service';
+import { StripeSyncService } from './stripe/stripe-sync.service';
 
 /** Hooks for benchmarks and tests only; production passes none. */
 export interface ServiceHooks {
@@ -30,6 +31,8 @@ export interface ServiceHooks {
   unmetered?: boolean;
   /** BENCHMARK ONLY: wraps the usage sink (to time its holds, or to add a delay and nothing else). */
   wrapUsageSink?: (sink: UsageSink) => UsageSink;
+  /** TESTS ONLY: the Stripe outbox is drained only by explicit `services.stripe.drain(now)` calls (a clock of the test's own). */
+  manualStripeDrain?: boolean;
 }
 
 function createRecorder(dataSource: DataSource, hooks: ServiceHooks, logger: Logger): UsageSink {
@@ -86,6 +89,8 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     usageEvents,
     servingModels,
     rateLimiter,
+    entitlements,
+    stripe: new StripeSyncService(dataSource, config.stripe, entitlements, logger.child({ component: 'stripe' })),
     inference: new InferenceService(deps.engine, servingModels, entitlements, rateLimiter, quotas, usageRecorder, {
       maxTextsPerRequest: config.maxTextsPerRequest,
       deadlineMs: 30_000,
@@ -93,6 +98,9 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     billing,
   };
   built = services;
+  // HOOK: a finalized invoice is queued for Stripe, and a voided one voided there, in billing's own transaction.
+  billing.events.onFinalized((ctx, invoice) => services.stripe.onInvoiceFinalized(ctx, invoice.id));
+  billing.events.onVoided((ctx, invoice) => services.stripe.onInvoiceVoided(ctx, invoice.id));
   if (config.billingJobs) {
     billing.jobs.register(services.jobs).catch((error) => logger.error({ err: error }, 'the billing period-end job could not be registered'));
   }

@@ -9,6 +9,8 @@ import { HourlyUsageTotal } from './metering/hourly-usage-total.entity';
 import { StoredResponse } from './metering/stored-response.entity';
 import { UsageEvent } from './metering/usage-event.entity';
 import { RateLimitBucket } from './subscriptions/rate-limit-bucket.entity';
+import { StripeOutboxEntry } from './stripe/stripe-outbox.entity';
+import { StripeWebhookEvent } from './stripe/stripe-webhook-event.entity';
 import { Subscription } from './subscriptions/subscription.entity';
 import { BillingAccount } from './billing/billing-account.entity';
 import { CreditNote } from './billing/credit-note.entity';
@@ -18,4 +20,4 @@ import { SubscriptionPlanPeriod } from './billing/subscription-plan-period.entit
 
 /** Every TypeORM entity, in one list for the data source and the drift check. */
 export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse,
-  BillingAccount, Invoice, InvoiceLine, CreditNote, SubscriptionPlanPeriod];
+  BillingAccount, Invoice, InvoiceLine, CreditNote, SubscriptionPlanPeriod, StripeOutboxEntry, StripeWebhookEvent];

@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { EngineError, EnginePool } from '../../inference';
 import { UserErrorCode } from '../../schema/common/user-error.type';
 import { Meter } from '../../schema/metering/meter.enum';
+import { SubscriptionStatus } from '../../schema/subscriptions/subscription.entity';
+import { toGlobalId } from '../../schema/common/global-id';
 import { RunInferenceInput } from '../../schema/predictions/predictions.inputs';
 import { RequestContext } from '../context';
 import { ApiError, ErrorCode } from '../common/errors';
@@ -80,6 +82,12 @@ export class InferenceService {
     if (!entitlement) {
       throw new ApiError(ErrorCode.FORBIDDEN, `Your organisation has no active subscription to the model "${serving.model.slug}"; subscribe to one of its plans first`, {
         modelId: serving.model.globalId,
+      });
+    }
+    if (entitlement.subscription.status === SubscriptionStatus.PAST_DUE) {
+      const invoice = entitlement.unpaidInvoice;
+      throw new ApiError(ErrorCode.FORBIDDEN, `Your subscription to the model "${serving.model.slug}" is past due: invoice ${invoice?.number ?? 'of a past period'} is unpaid; pay it to resume`, {
+        modelId: serving.model.globalId, ...(invoice ? { invoiceId: toGlobalId('Invoice', invoice.id), invoiceNumber: invoice.number } : {}),
       });
     }
     return entitlement;

@@ -6,6 +6,8 @@ import { effectiveStatus, Subscription, SubscriptionStatus } from '../../schema/
 export interface Entitlement {
   subscription: Subscription;
   plan: Plan;
+  /** For a PAST_DUE subscription: the oldest of its invoices whose payment failed (inference names it when refusing). */
+  unpaidInvoice?: { id: string; number: string | null };
 }
 
 interface Entry {
@@ -57,6 +59,13 @@ export class EntitlementCache {
       relations: { plan: true },
     });
     if (!subscription?.plan) return null;
-    return { subscription, plan: subscription.plan };
+    if (subscription.status !== SubscriptionStatus.PAST_DUE) return { subscription, plan: subscription.plan };
+    const unpaid: Array<{ id: string; number: string | null }> = await this.dataSource.query(
+      `SELECT i.id, i.number FROM invoice i WHERE i.status = 'PAYMENT_FAILED'
+         AND EXISTS (SELECT 1 FROM invoice_line l WHERE l.invoice_id = i.id AND l.subscription_id = $1)
+       ORDER BY i.period_start LIMIT 1`,
+      [subscription.id],
+    );
+    return { subscription, plan: subscription.plan, unpaidInvoice: unpaid[0] };
   }
 }

@@ -7,7 +7,7 @@ import { toGlobalId } from '../common/global-id';
 import { Node } from '../common/node.interface';
 import { DateTimeScalar } from '../common/scalars';
 
-/** ACTIVE serves calls; PAST_DUE (set by billing) still serves; CANCELED serves nothing. */
+/** ACTIVE serves calls; PAST_DUE (an invoice's payment failed, set by api/stripe) is refused, naming the invoice; CANCELED serves nothing. */
 export enum SubscriptionStatus {
   ACTIVE = 'ACTIVE',
   PAST_DUE = 'PAST_DUE',
@@ -15,7 +15,7 @@ export enum SubscriptionStatus {
 }
 registerEnumType(SubscriptionStatus, {
   name: 'SubscriptionStatus',
-  description: 'ACTIVE: serves calls; PAST_DUE: an invoice is unpaid (billing sets it), still serves; CANCELED: ended.',
+  description: 'ACTIVE: serves calls; PAST_DUE: an invoice is unpaid (its payment failed), calls are refused naming it until it is paid; CANCELED: ended.',
 });
 
 /**
