@@ -5,7 +5,8 @@
 // (gid://marketplace/Model/..., .../FineTuneJob/...) in the most recent answer that printed one,
 // as a reader copies the id they were just shown. An answer with GraphQL `errors`, a non-empty
 // `userErrors`, or a failing command fails the run, naming the command: a README that drifts from
-// the API fails CI.
+// the API fails CI. A comment line right above a command that says it "answers the userError CODE"
+// (e.g. an optional part that is off) makes that userError the expected answer instead.
 //
 // usage: node .ci/readme-examples.js [README.md] [--port N]  (N replaces the README's 4000)
 'use strict';
@@ -26,7 +27,15 @@ function exampleBlocks(markdown) {
   for (let match; (match = fence.exec(markdown));) {
     if (!/\bcurl\b/.test(match[1])) continue;
     const joined = match[1].replace(/\\\n\s*/g, ' ');
-    blocks.push(joined.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')));
+    // a comment line stays with the command below it: it may say which userError that answer has
+    const lines = joined.split('\n').map((line) => line.trim()).filter(Boolean);
+    const commands = [];
+    let comment = '';
+    for (const line of lines) {
+      if (line.startsWith('#')) comment = line;
+      else commands.push({ line, comment }), (comment = '');
+    }
+    blocks.push(commands);
   }
   return blocks;
 }
@@ -49,7 +58,13 @@ function substitute(command) {
   });
 }
 
-function problemsOf(output) {
+/** A comment `... answers the userError CODE` says that the command's answer has that userError (and no other problem). */
+function expectedUserError(comment) {
+  const match = /answers the userError ([A-Z_]+)/.exec(comment);
+  return match ? match[1] : undefined;
+}
+
+function problemsOf(output, expectedCode) {
   let body;
   try {
     body = JSON.parse(output);
@@ -60,11 +75,16 @@ function problemsOf(output) {
   if (body && Array.isArray(body.errors) && body.errors.length) problems.push(`errors: ${JSON.stringify(body.errors)}`);
   const walk = (value) => {
     if (!value || typeof value !== 'object') return;
-    if (Array.isArray(value.userErrors) && value.userErrors.length) problems.push(`userErrors: ${JSON.stringify(value.userErrors)}`);
+    if (Array.isArray(value.userErrors) && value.userErrors.length) {
+      const expected = expectedCode && value.userErrors.every((e) => e.code === expectedCode);
+      if (expected) expectedCode = undefined;
+      else problems.push(`userErrors: ${JSON.stringify(value.userErrors)}`);
+    }
     for (const child of Object.values(value)) walk(child);
   };
   walk(body && body.data);
   if (body && body.error) problems.push(`error: ${JSON.stringify(body.error)}`);
+  if (expectedCode) problems.push(`the README says this answers the userError ${expectedCode}; it did not`);
   return problems;
 }
 
@@ -77,7 +97,7 @@ if (!blocks.length) {
 const assignments = []; // VAR=... lines, run again before each command (they are cheap reads)
 let ran = 0;
 for (const block of blocks) {
-  for (const line of block) {
+  for (const { line, comment } of block) {
     const command = substitute(line).replace(/localhost:4000\b/g, `localhost:${port}`);
     if (/^[A-Z_][A-Z0-9_]*=/.test(command)) {
       assignments.push(command);
@@ -90,7 +110,7 @@ for (const block of blocks) {
       console.error(`README example failed: ${line}\n${error.stderr || error.message}`);
       process.exit(1);
     }
-    const problems = problemsOf(output.trim());
+    const problems = problemsOf(output.trim(), expectedUserError(comment));
     if (problems.length) {
       console.error(`README example answered with a problem: ${line}\n${problems.join('\n')}`);
       process.exit(1);
