@@ -15,6 +15,10 @@ import { AppConfig } from './config';
 import { Principal, RequestContext } from './context';
 import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
 import { queryCostPlugin } from './common/query-cost.plugin';
+import { databaseFields } from './common/database-fields';
+import { applyExecutionBudget } from './common/execution-budget';
+import { operationLimitsPlugin } from './common/operation-limits.plugin';
+import { querySizeLimit } from './http/query-size.middleware';
 import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
 import { healthRouter } from './health.route';
@@ -82,6 +86,8 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const schema = await buildApiSchema();
+  const dbFields = databaseFields();
+  applyExecutionBudget(schema, dbFields, { budgetMs: config.limits.executionBudgetMs, rootConcurrency: config.limits.rootFieldConcurrency });
   const dataSource = await openDatabase(config, logger, options);
   const engine = await EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry });
   const services = createServices({ dataSource, config, engine, logger, hooks: options });
@@ -104,6 +110,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     introspection: !config.production,
     includeStacktraceInErrorResponses: config.exposeStackTraces,
     csrfPrevention: true,
+    parseOptions: { maxTokens: config.limits.queryMaxTokens },
     // NOTE: main.ts owns SIGINT/SIGTERM and stops everything in order; Apollo must not race it.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter({
@@ -112,7 +119,8 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      queryCostPlugin(schema, config.queryCostLimit),
+      queryCostPlugin(schema, config.queryCostLimit, dbFields),
+      operationLimitsPlugin({ mutationsPerRequest: config.limits.mutationsPerRequest, mutationsPerKeyPerMinute: config.limits.mutationsPerKeyPerMinute }),
       serverTimingPlugin(),
       retryAfterPlugin(),
       // NOTE: no HTTP caching of GraphQL answers (authenticated, mostly mutations); without this
@@ -124,7 +132,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
 
   app.use(healthRouter({ dataSource, engine, registry }));
   app.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
-  app.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
+  app.use('/graphql', express.json({ limit: '8mb' }), querySizeLimit(config.limits.queryMaxBytes), expressMiddleware(apollo, {
     context: async ({ req }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
       now: () => new Date(), requestId: randomUUID(), serverTiming: new ServerTiming(),

@@ -67,6 +67,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
       cacheTtlMs: 5000,
       lastUsedEveryMs: 60_000,
       onError: (error) => logger.warn({ err: error }, 'could not record an API key\'s last use'),
+      maxLiveKeysPerOrg: config.limits.liveApiKeysPerOrg,
     }),
     organizations: new OrganizationService(),
     models,

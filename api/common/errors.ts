@@ -13,6 +13,12 @@ export enum ErrorCode {
   OVERLOADED = 'OVERLOADED',
   DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** The query document is over QUERY_MAX_BYTES (refused before parsing). */
+  QUERY_TOO_LARGE = 'QUERY_TOO_LARGE',
+  /** An operation type the API does not serve (`subscription`). */
+  OPERATION_NOT_SUPPORTED = 'OPERATION_NOT_SUPPORTED',
+  /** The server is draining before it stops: retry (on another replica) after Retry-After. */
+  SHUTTING_DOWN = 'SHUTTING_DOWN',
   INTERNAL = 'INTERNAL',
 }
 
