@@ -7,9 +7,10 @@ import { startServer } from './server';
 /** `npm start`: the API on PORT (4000), on DATABASE_URL or the embedded database, demo seeded. */
 async function main(): Promise<void> {
   const config = configFromEnv();
-  const server = await startServer(config);
+  // NOTE: /health/ready stays 503 until the demo seed has written its keys file.
+  const server = await startServer(config, { holdReadyFor: config.seedDemo ? ['demo seed'] : [] });
   if (config.seedDemo) {
-    const keys = await seedDemo(server, config.dataDir);
+    const keys = await server.startup.run('demo seed', () => seedDemo(server, config.dataDir));
     if (keys) {
       server.logger.info({ keysFile: path.join(config.dataDir, 'demo-keys.json') }, 'demo data seeded');
       console.log(`\nDemo API keys (also in ${path.join(config.dataDir, 'demo-keys.json')}):\n${JSON.stringify(keys, null, 2)}\n`);

@@ -10,6 +10,7 @@ import { ModelVersionService } from './catalogue/model-version.service';
 import { PlanService } from './catalogue/plan.service';
 import { NodeLookup } from './common/node-lookup.service';
 import { AppConfig } from './config';
+import { JobQueue } from './jobs/job-queue';
 import { Logger } from './logger';
 import { defaultRecorderOptions, UnmeteredRecorder, UsageRecorder, UsageSink } from './metering/usage-recorder';
 import { UsageEventService } from './metering/usage-event.service';
@@ -62,6 +63,8 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   nodes.register('UsageEvent', (ctx, id) => usageEvents.findVisible(ctx, id));
   return {
     engine: deps.engine,
+    /** Background jobs (pg-boss): started by the server after the migrations, stopped before the database closes. */
+    jobs: new JobQueue(dataSource, config.databaseUrl, logger.child({ component: 'jobs' })),
     files,
     apiKeys: new ApiKeyService(dataSource, {
       cacheTtlMs: 5000,
