@@ -20,6 +20,7 @@ import { databaseFields } from './common/database-fields';
 import { applyExecutionBudget } from './common/execution-budget';
 import { operationLimitsPlugin } from './common/operation-limits.plugin';
 import { querySizeLimit } from './http/query-size.middleware';
+import { RequestDrain } from './http/request-drain.middleware';
 import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
 import { HealthDeps, healthRouter } from './health.route';
@@ -103,6 +104,8 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const drain = new RequestDrain();
+  app.use(drain.middleware());
   app.use(healthRouter(health));
   let api: express.Router | undefined;
   app.use((req, res, next) => (api ? api(req, res, next) : answerStarting(res, startup)));
@@ -134,6 +137,9 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
       startup,
       async stop() {
         clearInterval(pruneTimer);
+        // NOTE: the calls in flight get the grace period less what flushing and closing need.
+        const drained = await drain.drain(Math.max(0, config.shutdownGraceMs - Math.min(5_000, config.shutdownGraceMs / 5)));
+        logger.info({ drained, unanswered: drain.requestsInFlight }, drained ? 'every call in flight answered' : 'grace period over with calls in flight');
         await built.apollo.stop();
         logger.info('HTTP drained');
         await services.jobs.stop();
