@@ -25,6 +25,8 @@ export interface AppConfig {
   limits: ServerLimits;
   /** How long SIGTERM waits for calls in flight before it forces the stop, ms (SHUTDOWN_GRACE_MS). */
   shutdownGraceMs: number;
+  /** How long a draining server waits for clients to close idle keep-alive sockets, ms (SHUTDOWN_LINGER_MS). */
+  shutdownLingerMs: number;
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
   metricsToken?: string;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
@@ -81,6 +83,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
       liveApiKeysPerOrg: intFromEnv(env, 'MAX_LIVE_API_KEYS_PER_ORG', 50),
     },
     shutdownGraceMs: intFromEnv(env, 'SHUTDOWN_GRACE_MS', 25_000),
+    shutdownLingerMs: intFromEnv(env, 'SHUTDOWN_LINGER_MS', 6_000),
     metricsToken: env.METRICS_TOKEN || undefined,
     engine: engineConfigFromEnv(env),
   };

@@ -138,8 +138,10 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
       async stop() {
         clearInterval(pruneTimer);
         // NOTE: the calls in flight get the grace period less what flushing and closing need.
-        const drained = await drain.drain(Math.max(0, config.shutdownGraceMs - Math.min(5_000, config.shutdownGraceMs / 5)));
+        const graceEnds = Date.now() + config.shutdownGraceMs - Math.min(5_000, config.shutdownGraceMs / 5);
+        const drained = await drain.drain(Math.max(0, graceEnds - Date.now()));
         logger.info({ drained, unanswered: drain.requestsInFlight }, drained ? 'every call in flight answered' : 'grace period over with calls in flight');
+        await drain.lingerUntilClosed(httpServer, Math.min(config.shutdownLingerMs, Math.max(0, graceEnds - Date.now())));
         await built.apollo.stop();
         logger.info('HTTP drained');
         await services.jobs.stop();

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Server } from 'node:http';
 import { ErrorCode } from '../common/errors';
 
 /** Paths answered while draining: liveness and metrics (the process still runs, and can be watched). */
@@ -69,5 +70,17 @@ export class RequestDrain {
     ]);
     clearTimeout(timer);
     return drained;
+  }
+
+  /**
+   * Waits, up to `maxMs`, for clients to close their idle keep-alive sockets themselves (they do
+   * before the server's keep-alive timeout, which they are told); meanwhile a request on one is
+   * refused cleanly. NOTE: closing an idle socket from the server races a client that is just
+   * sending on it, and that client sees a reset; this wait is what avoids it.
+   */
+  async lingerUntilClosed(server: Server, maxMs: number): Promise<void> {
+    const until = Date.now() + maxMs;
+    const connections = () => new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
+    while (Date.now() < until && (await connections()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

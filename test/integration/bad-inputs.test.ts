@@ -16,6 +16,8 @@ function logModel(): Uint8Array {
   return g.toBytes();
 }
 
+jest.setTimeout(180_000);
+
 describe('bad inputs get a clear error, never INTERNAL', () => {
   let t: TestServer;
   let modelId: string;

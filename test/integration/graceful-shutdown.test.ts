@@ -4,6 +4,8 @@ import { startTestServer, TestServer } from '../support/test-server';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+jest.setTimeout(180_000);
+
 describe('graceful shutdown loses no answer', () => {
   let t: TestServer;
   let stopping: Promise<void> | undefined;
@@ -11,7 +13,7 @@ describe('graceful shutdown loses no answer', () => {
 
   beforeAll(async () => {
     t = await startTestServer({
-      env: { SHUTDOWN_GRACE_MS: '20000' },
+      env: { SHUTDOWN_GRACE_MS: '20000', SHUTDOWN_LINGER_MS: '6000' },
       server: {
         // Holds each usage write 300 ms: calls stay in flight while the server is told to stop.
         wrapUsageSink: (sink) => ({

@@ -14,6 +14,8 @@ async function post(t: TestServer, key: string, body: unknown) {
 
 const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 
+jest.setTimeout(180_000);
+
 describe('hostile queries: no query can stall the server', () => {
   let t: TestServer;
   let modelId: string;

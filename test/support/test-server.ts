@@ -42,6 +42,8 @@ function startApi(database: TestDatabase, dataDir: string, options: TestServerOp
   return startServer(configFromEnv({
     LOG_LEVEL: 'warn',
     ENGINE_WORKERS_PER_DEVICE: '1',
+    // NOTE: tests stop at once; the graceful-shutdown test waits for idle sockets as production does.
+    SHUTDOWN_LINGER_MS: '0',
     ...options.env,
     PORT: '0',
     DATA_DIR: dataDir,
