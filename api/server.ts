@@ -21,6 +21,10 @@ import { applyExecutionBudget } from './common/execution-budget';
 import { operationLimitsPlugin } from './common/operation-limits.plugin';
 import { querySizeLimit } from './http/query-size.middleware';
 import { RequestDrain } from './http/request-drain.middleware';
+import { ApiMetrics } from './common/api-metrics';
+import { observabilityPlugin } from './common/observability.plugin';
+import { metricsAuth } from './http/metrics-auth.middleware';
+import { accessRecordOf, requestLog } from './http/request-log.middleware';
 import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
 import { HealthDeps, healthRouter } from './health.route';
@@ -55,6 +59,8 @@ function bearerToken(req: Request): string | null {
 export interface ServerOptions extends ServiceHooks {
   /** Called with every SQL statement the server sends (statement-count tests). */
   onSqlStatement?: (sql: string) => void;
+  /** Where the logs go instead of stdout (tests read the access log). */
+  logDestination?: { write(line: string): void };
   /** Start-up steps run outside startServer that readiness waits for (see `AppServer.startup`). */
   holdReadyFor?: string[];
 }
@@ -95,9 +101,10 @@ function startPruningStoredResponses(services: Services, logger: Logger): NodeJS
  * `stop()` drains HTTP, then jobs, usage, the engine, and closes the database.
  */
 export async function startServer(config: AppConfig, options: ServerOptions = {}): Promise<AppServer> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const metrics = new ApiMetrics(registry);
   const startup = new StartupProgress(['database', 'migrations', 'engine', 'jobs', 'api', ...(options.holdReadyFor ?? [])]);
   const health: HealthDeps = { startup, registry };
 
@@ -105,7 +112,9 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const drain = new RequestDrain();
+  app.use(requestLog(logger, metrics));
   app.use(drain.middleware());
+  app.use('/metrics', metricsAuth(config.metricsToken));
   app.use(healthRouter(health));
   let api: express.Router | undefined;
   app.use((req, res, next) => (api ? api(req, res, next) : answerStarting(res, startup)));
@@ -121,9 +130,10 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     const engine = opened.engine = await startup.run('engine', () =>
       EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry }));
     health.engine = engine;
-    const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options });
+    metrics.watchEngine(engine);
+    const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options, metrics });
     await startup.run('jobs', () => services.jobs.start());
-    const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer }));
+    const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer, metrics }));
     api = built.router;
     const pruneTimer = startPruningStoredResponses(services, logger);
     logger.info({ url: `http://localhost:${port}/graphql` }, 'marketplace API listening');
@@ -173,9 +183,9 @@ function answerStarting(res: express.Response, startup: StartupProgress): void {
 
 /** GraphQL at /graphql, file uploads, and the last-resort error handler, on a started database and engine. */
 async function buildApiRouter(deps: {
-  config: AppConfig; schema: GraphQLSchema; dataSource: DataSource; services: Services; logger: Logger; httpServer: http.Server;
+  config: AppConfig; schema: GraphQLSchema; dataSource: DataSource; services: Services; logger: Logger; httpServer: http.Server; metrics: ApiMetrics;
 }): Promise<{ router: express.Router; apollo: ApolloServer<RequestContext> }> {
-  const { config, schema, dataSource, services, logger, httpServer } = deps;
+  const { config, schema, dataSource, services, logger, httpServer, metrics } = deps;
   const dbFields = databaseFields();
   applyExecutionBudget(schema, dbFields, { budgetMs: config.limits.executionBudgetMs, rootConcurrency: config.limits.rootFieldConcurrency });
 
@@ -203,6 +213,7 @@ async function buildApiRouter(deps: {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryCostPlugin(schema, config.queryCostLimit, dbFields),
+      observabilityPlugin(metrics, (ctx) => ctx.access),
       operationLimitsPlugin({ mutationsPerRequest: config.limits.mutationsPerRequest, mutationsPerKeyPerMinute: config.limits.mutationsPerKeyPerMinute }),
       serverTimingPlugin(),
       retryAfterPlugin(),
@@ -215,10 +226,10 @@ async function buildApiRouter(deps: {
 
   const router = express.Router();
   router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
-  router.use('/graphql', express.json({ limit: '8mb' }), querySizeLimit(config.limits.queryMaxBytes), expressMiddleware(apollo, {
-    context: async ({ req }): Promise<RequestContext> => ({
+  router.use('/graphql', express.json({ limit: '8mb' }), querySizeLimit(config.limits.queryMaxBytes, () => metrics.error('QUERY_TOO_LARGE')), expressMiddleware(apollo, {
+    context: async ({ req, res }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
-      now: () => new Date(), requestId: randomUUID(), serverTiming: new ServerTiming(),
+      now: () => new Date(), requestId: accessRecordOf(res)?.requestId ?? randomUUID(), serverTiming: new ServerTiming(), access: accessRecordOf(res),
     }),
   }));
   router.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
