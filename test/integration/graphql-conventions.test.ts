@@ -88,11 +88,11 @@ describe('GraphQL conventions', () => {
 
   it('refuses an over-costly query before running it, and reports the cost of every response', async () => {
     const cheap = await post({ query: '{ viewer { id } }' });
-    expect(cheap.body.extensions.cost).toEqual({ requested: expect.any(Number), limit: 80000 });
+    expect(cheap.body.extensions.cost).toEqual({ requested: expect.any(Number), limit: 50000 });
     const costly = await post({ query: '{ models(first: 100) { nodes { versions(first: 100) { nodes { id version sha256 bytes labels createdAt status } } } } }' });
     expect(costly.status).toBe(400);
     expect(costly.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
-    expect(costly.body.errors[0].extensions.cost.requested).toBeGreaterThan(80000);
+    expect(costly.body.errors[0].extensions.cost.requested).toBeGreaterThan(50000);
   });
 
   it('costs the same query text anew for variables that change its cost (first, @include)', async () => {
@@ -107,7 +107,7 @@ describe('GraphQL conventions', () => {
     expect(shallow.status).toBe(200);
     const deep = await cost({ n: 100, deep: true });
     expect(deep).toMatchObject({ status: 400, code: 'QUERY_TOO_COMPLEX' });
-    expect(deep.requested).toBeGreaterThan(80000);
+    expect(deep.requested).toBeGreaterThan(50000);
     expect(shallow.requested).toBeGreaterThan(small.requested);
     expect(await cost({ n: 2, deep: true })).toEqual(small);
   });

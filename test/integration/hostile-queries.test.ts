@@ -32,21 +32,21 @@ describe('hostile queries: no query can stall the server', () => {
     console.info(`3,000 node aliases: ${big.status} ${big.body.errors?.[0]?.extensions?.code} in ${big.ms.toFixed(0)} ms`);
     expect(big.status).toBe(413);
     expect(big.body.errors[0].extensions.code).toBe('QUERY_TOO_LARGE');
-    const res = await post(t, t.keys.partner, { query: aliases(1000, `node(id: "${modelId}") { id }`) });
-    console.info(`1,000 node aliases: ${res.status} ${res.body.errors?.[0]?.extensions?.code} in ${res.ms.toFixed(0)} ms`);
+    const res = await post(t, t.keys.partner, { query: aliases(400, `node(id: "${modelId}") { id }`) });
+    console.info(`400 node aliases: ${res.status} ${res.body.errors?.[0]?.extensions?.code} in ${res.ms.toFixed(0)} ms`);
     expect(res.status).toBe(400);
     expect(res.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
-    expect(res.body.errors[0].extensions.cost.requested).toBeGreaterThan(1_000_000);
+    expect(res.body.errors[0].extensions.cost.requested).toBeGreaterThan(400_000);
     expect(res.body.data).toBeUndefined();
   });
 
-  it('costs every root field and every alias: 1,000 aliases of models { totalCount } are refused', async () => {
-    const res = await post(t, t.keys.partner, { query: aliases(1000, 'models { totalCount }') });
+  it('costs every root field and every alias: 100 aliases of models { totalCount } are refused', async () => {
+    const res = await post(t, t.keys.partner, { query: aliases(100, 'models { totalCount }') });
     expect(res.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
   });
 
   it('admits the most expensive queries under the limit (timed; see the README)', async () => {
-    const limit = 80_000;
+    const limit = 50_000;
     const candidates = [
       ['node', Math.floor(limit / 1001), `node(id: "${modelId}") { id }`],
       ['models { totalCount }', Math.floor(limit / 2021), 'models { totalCount }'],
@@ -69,17 +69,17 @@ describe('hostile queries: no query can stall the server', () => {
     console.info(`7 MB document: ${res.status} ${res.body.errors?.[0]?.extensions?.code} in ${res.ms.toFixed(0)} ms`);
     expect(res.status).toBe(413);
     expect(res.body.errors[0].extensions.code).toBe('QUERY_TOO_LARGE');
-    expect(res.body.errors[0].message).toMatch(/over the limit of 100000/);
+    expect(res.body.errors[0].message).toMatch(/over the limit of 64000/);
   });
 
   it('stops parsing a document at its token limit', async () => {
-    const query = `{ viewer { ${'id '.repeat(20_000)} } }`;
-    expect(query.length).toBeLessThan(100_000);
+    const query = `{ viewer { ${'id '.repeat(10_000)} } }`;
+    expect(query.length).toBeLessThan(64_000);
     const res = await post(t, t.keys.partner, { query });
-    console.info(`20,000-token document: ${res.status} ${res.body.errors?.[0]?.extensions?.code} in ${res.ms.toFixed(0)} ms`);
+    console.info(`10,000-token document: ${res.status} ${res.body.errors?.[0]?.extensions?.code} in ${res.ms.toFixed(0)} ms`);
     expect(res.status).toBe(400);
     expect(res.body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
-    expect(res.body.errors[0].message).toMatch(/10000 tokens/);
+    expect(res.body.errors[0].message).toMatch(/5000 tokens/);
   });
 
   it('refuses a subscription operation with OPERATION_NOT_SUPPORTED, not INTERNAL', async () => {
