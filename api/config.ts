@@ -27,6 +27,10 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** How long a draining server waits for clients to close idle keep-alive sockets, ms (SHUTDOWN_LINGER_MS). */
   shutdownLingerMs: number;
+  /** Each organisation's storage quota for uploads, bytes (STORAGE_QUOTA_BYTES). */
+  storageQuotaBytes: number;
+  /** Uploads nothing refers to are deleted after this many hours (UPLOAD_EXPIRY_HOURS). */
+  uploadExpiryHours: number;
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
   metricsToken?: string;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
@@ -85,6 +89,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: intFromEnv(env, 'SHUTDOWN_GRACE_MS', 25_000),
     shutdownLingerMs: intFromEnv(env, 'SHUTDOWN_LINGER_MS', 6_000),
     metricsToken: env.METRICS_TOKEN || undefined,
+    storageQuotaBytes: intFromEnv(env, 'STORAGE_QUOTA_BYTES', 10 * 1024 ** 3),
+    uploadExpiryHours: intFromEnv(env, 'UPLOAD_EXPIRY_HOURS', 24),
     engine: engineConfigFromEnv(env),
   };
 }

@@ -93,6 +93,17 @@ function startPruningStoredResponses(services: Services, logger: Logger): NodeJS
   return timer;
 }
 
+/** Deletes uploads nothing refers to once UPLOAD_EXPIRY_HOURS old: at start-up and every hour. */
+function startExpiringUploads(services: Services, logger: Logger): NodeJS.Timeout {
+  const expire = () => services.uploads.expireUnreferenced(new Date())
+    .then((n) => n && logger.info({ uploads: n }, 'expired uploads nothing refers to'))
+    .catch((error) => logger.warn({ err: error }, 'could not expire unreferenced uploads'));
+  void expire();
+  const timer = setInterval(expire, 3_600_000);
+  timer.unref();
+  return timer;
+}
+
 /**
  * Starts the whole API: the HTTP server first (health and metrics answer at once; everything
  * else answers 503 until start-up is done), then the database (migrated), the engine pool, the
@@ -136,6 +147,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer, metrics }));
     api = built.router;
     const pruneTimer = startPruningStoredResponses(services, logger);
+    const expiryTimer = startExpiringUploads(services, logger);
     logger.info({ url: `http://localhost:${port}/graphql` }, 'marketplace API listening');
 
     return {
@@ -147,6 +159,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
       startup,
       async stop() {
         clearInterval(pruneTimer);
+        clearInterval(expiryTimer);
         // NOTE: the calls in flight get the grace period less what flushing and closing need.
         const graceEnds = Date.now() + config.shutdownGraceMs - Math.min(5_000, config.shutdownGraceMs / 5);
         const drained = await drain.drain(Math.max(0, graceEnds - Date.now()));
@@ -225,7 +238,7 @@ async function buildApiRouter(deps: {
   await apollo.start();
 
   const router = express.Router();
-  router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
+  router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf, remainingBytes: (org) => services.uploads.remainingBytes(org) }));
   router.use('/graphql', express.json({ limit: '8mb' }), querySizeLimit(config.limits.queryMaxBytes, () => metrics.error('QUERY_TOO_LARGE')), expressMiddleware(apollo, {
     context: async ({ req, res }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,

@@ -5,6 +5,7 @@ import { isEmbedded } from '../migrations/data-source';
 import { ApiKeyService } from './accounts/api-key.service';
 import { OrganizationService } from './accounts/organization.service';
 import { FileStore } from './catalogue/file-store.service';
+import { UploadRetention } from './catalogue/upload-retention.service';
 import { ModelService } from './catalogue/model.service';
 import { ModelVersionService } from './catalogue/model-version.service';
 import { PlanService } from './catalogue/plan.service';
@@ -68,6 +69,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     /** Background jobs (pg-boss): started by the server after the migrations, stopped before the database closes. */
     jobs: new JobQueue(dataSource, config.databaseUrl, logger.child({ component: 'jobs' })),
     files,
+    uploads: new UploadRetention(dataSource, files, { quotaBytes: config.storageQuotaBytes, expireAfterMs: config.uploadExpiryHours * 3_600_000 }),
     apiKeys: new ApiKeyService(dataSource, {
       cacheTtlMs: 5000,
       lastUsedEveryMs: 60_000,
