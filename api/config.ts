@@ -27,6 +27,18 @@ export interface AppConfig {
   billingJobs: boolean;
   /** The platform's share of vendors' revenue, percent as a decimal string (PLATFORM_SHARE_PERCENT). */
   platformSharePercent: string;
+  /** Hostile-load limits (README, "Security and operations"). */
+  limits: ServerLimits;
+  /** How long SIGTERM waits for calls in flight before it forces the stop, ms (SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
+  /** How long a draining server waits for clients to close idle keep-alive sockets, ms (SHUTDOWN_LINGER_MS). */
+  shutdownLingerMs: number;
+  /** Each organisation's storage quota for uploads, bytes (STORAGE_QUOTA_BYTES). */
+  storageQuotaBytes: number;
+  /** Uploads nothing refers to are deleted after this many hours (UPLOAD_EXPIRY_HOURS). */
+  uploadExpiryHours: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken?: string;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
   engine: EngineConfig;
   /** The console bundle served at /console (CONSOLE_DIR); default dist/console (api/console.route.ts). */
@@ -40,6 +52,24 @@ export interface StripeConfig {
   secretKey?: string;
   apiBase?: string;
   webhookSecret?: string;
+}
+
+/** Limits that keep one client from stalling the server (see api/common/ and api/http/). */
+export interface ServerLimits {
+  /** Largest GraphQL document, bytes (QUERY_MAX_BYTES). */
+  queryMaxBytes: number;
+  /** Most tokens a GraphQL document may have; parsing stops there (QUERY_MAX_TOKENS). */
+  queryMaxTokens: number;
+  /** How long one request's resolvers may keep starting database work, ms (EXECUTION_BUDGET_MS). */
+  executionBudgetMs: number;
+  /** How many of one request's root fields read the database at once. */
+  rootFieldConcurrency: number;
+  /** Most mutation fields in one request (MAX_MUTATIONS_PER_REQUEST). */
+  mutationsPerRequest: number;
+  /** Most mutations per API key per minute, per replica, runInference excepted (MUTATIONS_PER_KEY_PER_MINUTE). */
+  mutationsPerKeyPerMinute: number;
+  /** Most unrevoked API keys per organisation (MAX_LIVE_API_KEYS_PER_ORG). */
+  liveApiKeysPerOrg: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -73,10 +103,24 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production: env.NODE_ENV === 'production',
     exposeStackTraces: env.GRAPHQL_STACK_TRACES === 'true' && env.NODE_ENV !== 'production',
     maxUploadBytes: intFromEnv(env, 'MAX_UPLOAD_BYTES', 256 * 1024 * 1024),
-    queryCostLimit: intFromEnv(env, 'QUERY_COST_LIMIT', 50000),
+    queryCostLimit: intFromEnv(env, 'QUERY_COST_LIMIT', 50_000),
     seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',
     logLevel: env.LOG_LEVEL || 'info',
     maxTextsPerRequest: intFromEnv(env, 'MAX_TEXTS_PER_REQUEST', 64),
+    limits: {
+      queryMaxBytes: intFromEnv(env, 'QUERY_MAX_BYTES', 64_000),
+      queryMaxTokens: intFromEnv(env, 'QUERY_MAX_TOKENS', 5_000),
+      executionBudgetMs: intFromEnv(env, 'EXECUTION_BUDGET_MS', 5_000),
+      rootFieldConcurrency: 4,
+      mutationsPerRequest: intFromEnv(env, 'MAX_MUTATIONS_PER_REQUEST', 10),
+      mutationsPerKeyPerMinute: intFromEnv(env, 'MUTATIONS_PER_KEY_PER_MINUTE', 120),
+      liveApiKeysPerOrg: intFromEnv(env, 'MAX_LIVE_API_KEYS_PER_ORG', 50),
+    },
+    shutdownGraceMs: intFromEnv(env, 'SHUTDOWN_GRACE_MS', 25_000),
+    shutdownLingerMs: intFromEnv(env, 'SHUTDOWN_LINGER_MS', 6_000),
+    metricsToken: env.METRICS_TOKEN || undefined,
+    storageQuotaBytes: intFromEnv(env, 'STORAGE_QUOTA_BYTES', 10 * 1024 ** 3),
+    uploadExpiryHours: intFromEnv(env, 'UPLOAD_EXPIRY_HOURS', 24),
     engine: engineConfigFromEnv(env),
     stripe: stripeConfigFromEnv(env),
     billingGracePeriodSeconds: intFromEnv(env, 'BILLING_GRACE_PERIOD_SECONDS', 3600),

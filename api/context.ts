@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { OrganizationKind } from '../schema/accounts/organization.entity';
 import { Role } from '../schema/accounts/role.enum';
 import type { ServerTiming } from './common/server-timing.plugin';
+import type { AccessRecord } from './http/request-log.middleware';
 import type { Loaders } from './loaders';
 import type { Services } from './services';
 
@@ -28,6 +29,8 @@ export interface RequestContext {
   requestId: string;
   /** Spans for the Server-Timing header (HTTP requests only). */
   serverTiming?: ServerTiming;
+  /** What the request's access-log line will say (HTTP requests only). */
+  access?: AccessRecord;
 }
 
 /** A context whose principal is known (resolvers behind @Authorized). */

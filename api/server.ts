@@ -18,6 +18,15 @@ import { AppConfig } from './config';
 import { Principal, RequestContext } from './context';
 import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
 import { queryCostPlugin } from './common/query-cost.plugin';
+import { databaseFields } from './common/database-fields';
+import { applyExecutionBudget } from './common/execution-budget';
+import { operationLimitsPlugin } from './common/operation-limits.plugin';
+import { querySizeLimit } from './http/query-size.middleware';
+import { RequestDrain } from './http/request-drain.middleware';
+import { ApiMetrics } from './common/api-metrics';
+import { observabilityPlugin } from './common/observability.plugin';
+import { metricsAuth } from './http/metrics-auth.middleware';
+import { accessRecordOf, requestLog } from './http/request-log.middleware';
 import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
 import { HealthDeps, healthRouter } from './health.route';
@@ -53,6 +62,8 @@ function bearerToken(req: Request): string | null {
 export interface ServerOptions extends ServiceHooks {
   /** Called with every SQL statement the server sends (statement-count tests). */
   onSqlStatement?: (sql: string) => void;
+  /** Where the logs go instead of stdout (tests read the access log). */
+  logDestination?: { write(line: string): void };
   /** Start-up steps run outside startServer that readiness waits for (see `AppServer.startup`). */
   holdReadyFor?: string[];
   /** The clock of request contexts (scenario tests move it); default the wall clock. */
@@ -87,6 +98,17 @@ function startPruningStoredResponses(services: Services, logger: Logger): NodeJS
   return timer;
 }
 
+/** Deletes uploads nothing refers to once UPLOAD_EXPIRY_HOURS old: at start-up and every hour. */
+function startExpiringUploads(services: Services, logger: Logger): NodeJS.Timeout {
+  const expire = () => services.uploads.expireUnreferenced(new Date())
+    .then((n) => n && logger.info({ uploads: n }, 'expired uploads nothing refers to'))
+    .catch((error) => logger.warn({ err: error }, 'could not expire unreferenced uploads'));
+  void expire();
+  const timer = setInterval(expire, 3_600_000);
+  timer.unref();
+  return timer;
+}
+
 /**
  * Starts the whole API: the HTTP server first (health and metrics answer at once; everything
  * else answers 503 until start-up is done), then the database (migrated), the engine pool, the
@@ -95,15 +117,20 @@ function startPruningStoredResponses(services: Services, logger: Logger): NodeJS
  * `stop()` drains HTTP, then jobs, usage, the engine, and closes the database.
  */
 export async function startServer(config: AppConfig, options: ServerOptions = {}): Promise<AppServer> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const metrics = new ApiMetrics(registry);
   const startup = new StartupProgress(['database', 'migrations', 'engine', 'jobs', 'api', ...(options.holdReadyFor ?? [])]);
   const health: HealthDeps = { startup, registry };
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const drain = new RequestDrain();
+  app.use(requestLog(logger, metrics));
+  app.use(drain.middleware());
+  app.use('/metrics', metricsAuth(config.metricsToken));
   app.use(healthRouter(health));
   let api: express.Router | undefined;
   app.use((req, res, next) => (api ? api(req, res, next) : answerStarting(res, startup)));
@@ -119,12 +146,14 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     const engine = opened.engine = await startup.run('engine', () =>
       EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry }));
     health.engine = engine;
-    const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options });
+    metrics.watchEngine(engine);
+    const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options, metrics });
     await startup.run('jobs', () => services.jobs.start());
     if (!options.manualStripeDrain) await services.stripe.startWorker(services.jobs);
-    const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer, now: options.now ?? (() => new Date()) }));
+    const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer, metrics, now: options.now ?? (() => new Date()) }));
     api = built.router;
     const pruneTimer = startPruningStoredResponses(services, logger);
+    const expiryTimer = startExpiringUploads(services, logger);
     logger.info({ url: `http://localhost:${port}/graphql` }, 'marketplace API listening');
 
     return {
@@ -136,6 +165,12 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
       startup,
       async stop() {
         clearInterval(pruneTimer);
+        clearInterval(expiryTimer);
+        // NOTE: the calls in flight get the grace period less what flushing and closing need.
+        const graceEnds = Date.now() + config.shutdownGraceMs - Math.min(5_000, config.shutdownGraceMs / 5);
+        const drained = await drain.drain(Math.max(0, graceEnds - Date.now()));
+        logger.info({ drained, unanswered: drain.requestsInFlight }, drained ? 'every call in flight answered' : 'grace period over with calls in flight');
+        await drain.lingerUntilClosed(httpServer, Math.min(config.shutdownLingerMs, Math.max(0, graceEnds - Date.now())));
         await built.apollo.stop();
         logger.info('HTTP drained');
         await services.jobs.stop();
@@ -167,9 +202,11 @@ function answerStarting(res: express.Response, startup: StartupProgress): void {
 
 /** GraphQL at /graphql, file uploads, and the last-resort error handler, on a started database and engine. */
 async function buildApiRouter(deps: {
-  config: AppConfig; schema: GraphQLSchema; dataSource: DataSource; services: Services; logger: Logger; httpServer: http.Server; now: () => Date;
+  config: AppConfig; schema: GraphQLSchema; dataSource: DataSource; services: Services; logger: Logger; httpServer: http.Server; metrics: ApiMetrics; now: () => Date;
 }): Promise<{ router: express.Router; apollo: ApolloServer<RequestContext> }> {
-  const { config, schema, dataSource, services, logger, httpServer, now } = deps;
+  const { config, schema, dataSource, services, logger, httpServer, metrics, now } = deps;
+  const dbFields = databaseFields();
+  applyExecutionBudget(schema, dbFields, { budgetMs: config.limits.executionBudgetMs, rootConcurrency: config.limits.rootFieldConcurrency });
 
   /** The caller: null without an Authorization header; UNAUTHENTICATED for a malformed, unknown or revoked key. */
   const callerOf = async (req: Request): Promise<Principal | null> => {
@@ -185,6 +222,7 @@ async function buildApiRouter(deps: {
     introspection: !config.production,
     includeStacktraceInErrorResponses: config.exposeStackTraces,
     csrfPrevention: true,
+    parseOptions: { maxTokens: config.limits.queryMaxTokens },
     // NOTE: main.ts owns SIGINT/SIGTERM and stops everything in order; Apollo must not race it.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter({
@@ -193,7 +231,9 @@ async function buildApiRouter(deps: {
     }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      queryCostPlugin(schema, config.queryCostLimit),
+      queryCostPlugin(schema, config.queryCostLimit, dbFields),
+      observabilityPlugin(metrics, (ctx) => ctx.access),
+      operationLimitsPlugin({ mutationsPerRequest: config.limits.mutationsPerRequest, mutationsPerKeyPerMinute: config.limits.mutationsPerKeyPerMinute }),
       serverTimingPlugin(),
       retryAfterPlugin(),
       // NOTE: no HTTP caching of GraphQL answers (authenticated, mostly mutations); without this
@@ -207,12 +247,12 @@ async function buildApiRouter(deps: {
   router.use(consoleRouter({ dir: config.consoleDir }));
   // NOTE: before any JSON parser: the Stripe signature covers the raw body, read on that route only.
   router.use(stripeWebhookRouter({ webhooks: services.stripe.webhooks, logger }));
-  router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
+  router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf, remainingBytes: (org) => services.uploads.remainingBytes(org) }));
   router.use(billingExportRouter({ dataSource, services, now, callerOf }));
-  router.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
-    context: async ({ req }): Promise<RequestContext> => ({
+  router.use('/graphql', express.json({ limit: '8mb' }), querySizeLimit(config.limits.queryMaxBytes, () => metrics.error('QUERY_TOO_LARGE')), expressMiddleware(apollo, {
+    context: async ({ req, res }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
-      now, requestId: randomUUID(), serverTiming: new ServerTiming(),
+      now, requestId: accessRecordOf(res)?.requestId ?? randomUUID(), serverTiming: new ServerTiming(), access: accessRecordOf(res),
     }),
   }));
   router.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

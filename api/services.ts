@@ -5,11 +5,13 @@ import { isEmbedded } from '../migrations/data-source';
 import { ApiKeyService } from './accounts/api-key.service';
 import { OrganizationService } from './accounts/organization.service';
 import { FileStore } from './catalogue/file-store.service';
+import { UploadRetention } from './catalogue/upload-retention.service';
 import { ModelService } from './catalogue/model.service';
 import { ModelVersionService } from './catalogue/model-version.service';
 import { PlanService } from './catalogue/plan.service';
 import { NodeLookup } from './common/node-lookup.service';
 import { AppConfig } from './config';
+import type { ApiMetrics } from './common/api-metrics';
 import { JobQueue } from './jobs/job-queue';
 import { Logger } from './logger';
 import { defaultRecorderOptions, UnmeteredRecorder, UsageRecorder, UsageSink } from './metering/usage-recorder';
@@ -35,19 +37,20 @@ export interface ServiceHooks {
   manualStripeDrain?: boolean;
 }
 
-function createRecorder(dataSource: DataSource, hooks: ServiceHooks, logger: Logger): UsageSink {
-  const sink = createSink(dataSource, hooks, logger);
+function createRecorder(dataSource: DataSource, hooks: ServiceHooks, logger: Logger, metrics?: ApiMetrics): UsageSink {
+  const sink = createSink(dataSource, hooks, logger, metrics);
   return hooks.wrapUsageSink ? hooks.wrapUsageSink(sink) : sink;
 }
 
-function createSink(dataSource: DataSource, hooks: ServiceHooks, logger: Logger): UsageSink {
+function createSink(dataSource: DataSource, hooks: ServiceHooks, logger: Logger, metrics?: ApiMetrics): UsageSink {
   if (hooks.unmetered) return new UnmeteredRecorder();
-  return new UsageRecorder(dataSource, defaultRecorderOptions(isEmbedded(dataSource), (error, calls) =>
-    logger.error({ err: error, calls }, 'usage events could not be written; those calls were answered with an error and not billed')));
+  const options = defaultRecorderOptions(isEmbedded(dataSource), (error, calls) =>
+    logger.error({ err: error, calls }, 'usage events could not be written; those calls were answered with an error and not billed'));
+  return new UsageRecorder(dataSource, { ...options, onFlushed: metrics && ((events, seconds) => metrics.usageFlushed(events, seconds)) });
 }
 
 /** Builds every domain service once per server; requests reach them through `ctx.services`. */
-export function createServices(deps: { dataSource: DataSource; config: AppConfig; engine: EnginePool; logger: Logger; hooks?: ServiceHooks }) {
+export function createServices(deps: { dataSource: DataSource; config: AppConfig; engine: EnginePool; logger: Logger; hooks?: ServiceHooks; metrics?: ApiMetrics }) {
   const { dataSource, config, logger } = deps;
   const files = new FileStore(dataSource, config.dataDir, config.maxUploadBytes);
   const models = new ModelService();
@@ -55,7 +58,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const quotas = new QuotaGuard(dataSource, {
     onReseedFailed: (error) => logger.warn({ err: error }, 'a monthly cap\'s usage could not be re-counted; its last count stands'),
   });
-  const usageRecorder = createRecorder(dataSource, deps.hooks ?? {}, logger);
+  const usageRecorder = createRecorder(dataSource, deps.hooks ?? {}, logger, deps.metrics);
   const subscriptions = new SubscriptionService(models, entitlements, quotas);
   let built: unknown = null;
   const billing = createBillingServices({ dataSource, config, logger, subscriptions, entitlements, quotas, services: () => built });
@@ -73,10 +76,12 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     /** Background jobs (pg-boss): started by the server after the migrations, stopped before the database closes. */
     jobs: new JobQueue(dataSource, config.databaseUrl, logger.child({ component: 'jobs' })),
     files,
+    uploads: new UploadRetention(dataSource, files, { quotaBytes: config.storageQuotaBytes, expireAfterMs: config.uploadExpiryHours * 3_600_000 }),
     apiKeys: new ApiKeyService(dataSource, {
       cacheTtlMs: 5000,
       lastUsedEveryMs: 60_000,
       onError: (error) => logger.warn({ err: error }, 'could not record an API key\'s last use'),
+      maxLiveKeysPerOrg: config.limits.liveApiKeysPerOrg,
     }),
     organizations: new OrganizationService(),
     models,

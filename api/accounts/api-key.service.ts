@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { ApiKey } from '../../schema/accounts/api-key.entity';
 import { CreateApiKeyInput, RevokeApiKeyInput } from '../../schema/accounts/accounts.inputs';
 import { Organization, OrganizationKind } from '../../schema/accounts/organization.entity';
@@ -41,7 +41,7 @@ export class ApiKeyService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly options: { cacheTtlMs: number; lastUsedEveryMs: number; onError: (e: unknown) => void },
+    private readonly options: { cacheTtlMs: number; lastUsedEveryMs: number; onError: (e: unknown) => void; maxLiveKeysPerOrg?: number },
   ) {}
 
   /** The principal of a bearer key, or null when the key is malformed, unknown or revoked. */
@@ -101,8 +101,13 @@ export class ApiKeyService {
       return failure(UserErrorCode.FORBIDDEN, `A key cannot grant roles it does not hold: ${escalation.join(', ')}`, ['input', 'roles']);
     }
     return transactionalResult(ctx, async (tx) => {
-      const organization = await tx.db.findOneBy(Organization, { id: organizationId });
+      // NOTE: the organisation's row is locked so that concurrent creations count each other's keys.
+      const organization = await tx.db.findOne(Organization, { where: { id: organizationId }, lock: { mode: 'pessimistic_write' } });
       if (!organization) return failure(UserErrorCode.NOT_FOUND, 'Organization not found', ['input', 'organizationId']);
+      const maxLive = this.options.maxLiveKeysPerOrg;
+      if (maxLive !== undefined && (await tx.db.countBy(ApiKey, { organizationId, revokedAt: IsNull() })) >= maxLive) {
+        return failure(UserErrorCode.QUOTA_EXCEEDED, `An organisation may hold at most ${maxLive} unrevoked API keys; revoke one first`, ['input', 'organizationId']);
+      }
       const allowed = ROLES_BY_KIND[organization.kind];
       const invalid = input.roles.filter((role) => !allowed.includes(role));
       if (invalid.length > 0) {

@@ -36,7 +36,8 @@ export class FileStore {
   ) {}
 
   /** Streams `body` into storage; throws UploadTooLargeError past the limit, leaving nothing behind. */
-  async save(body: Readable, organizationId: string, purpose: FilePurpose): Promise<StoredFile> {
+  async save(body: Readable, organizationId: string, purpose: FilePurpose, limitBytes = this.maxBytes): Promise<StoredFile> {
+    const maxBytes = Math.min(limitBytes, this.maxBytes);
     await mkdir(path.join(this.root, 'tmp'), { recursive: true });
     const tmp = path.join(this.root, 'tmp', randomUUID());
     const hash = createHash('sha256');
@@ -44,7 +45,7 @@ export class FileStore {
     const meter = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
         bytes += chunk.length;
-        if (bytes > this.maxBytes) return done(new UploadTooLargeError(this.maxBytes));
+        if (bytes > maxBytes) return done(new UploadTooLargeError(maxBytes));
         hash.update(chunk);
         done(null, chunk);
       },

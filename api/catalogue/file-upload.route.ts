@@ -25,6 +25,8 @@ export function fileUploadRouter(options: {
   maxBytes: number;
   /** The caller: null without a key; throws UNAUTHENTICATED (an ApiError) for a bad one. */
   callerOf: (req: Request) => Promise<Principal | null>;
+  /** What the organisation may still store, bytes (its storage quota less its files). */
+  remainingBytes?: (organizationId: string) => Promise<number>;
 }): Router {
   const router = Router();
   router.post('/v1/files', async (req, res, next) => {
@@ -40,11 +42,17 @@ export function fileUploadRouter(options: {
         return sendError(res, 403, 'FORBIDDEN', `Uploading a ${purpose.toLowerCase()} file needs the ${role} role`);
       }
       const declared = Number(req.headers['content-length'] ?? NaN);
+      const remaining = options.remainingBytes ? await options.remainingBytes(principal.organizationId) : Infinity;
+      if (remaining <= 0 || declared > remaining) {
+        req.resume();
+        res.setHeader('Connection', 'close');
+        return sendError(res, 413, 'STORAGE_QUOTA_EXCEEDED', `The organisation's storage quota leaves ${remaining} bytes; delete or stop using files, or ask for a larger quota`);
+      }
       if (declared > options.maxBytes) {
         req.resume();
         return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The upload is larger than the limit of ${options.maxBytes} bytes`);
       }
-      const file = await options.fileStore.save(req, principal.organizationId, purpose);
+      const file = await options.fileStore.save(req, principal.organizationId, purpose, remaining);
       res.status(201).json({ id: toGlobalId('File', file.id), sha256: file.sha256, bytes: Number(file.bytes), purpose: purpose.toLowerCase() });
     } catch (error) {
       if (error instanceof ApiError && error.extensions.code === ErrorCode.UNAUTHENTICATED) {
@@ -52,6 +60,7 @@ export function fileUploadRouter(options: {
       }
       if (error instanceof UploadTooLargeError) {
         res.setHeader('Connection', 'close');
+        if (error.limitBytes < options.maxBytes) return sendError(res, 413, 'STORAGE_QUOTA_EXCEEDED', `The upload is larger than what the organisation's storage quota leaves (${error.limitBytes} bytes)`);
         return sendError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
       }
       if (error instanceof EmptyUploadError) return sendError(res, 400, 'BAD_USER_INPUT', error.message);

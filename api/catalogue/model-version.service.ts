@@ -7,6 +7,7 @@ import { ModelSignature } from '../../schema/catalogue/model-signature.type';
 import { ModelVersion } from '../../schema/catalogue/model-version.entity';
 import { rowIdOf } from '../../schema/common/global-id';
 import { UserErrorCode } from '../../schema/common/user-error.type';
+import { withoutFilePaths } from '../common/errors';
 import { isAdmin, RequestContext } from '../context';
 import { failure, isUniqueViolation, Result, success, transactionalResult } from '../common/result';
 import { FileStore } from './file-store.service';
@@ -67,7 +68,7 @@ export class ModelVersionService {
       return failure(UserErrorCode.CONFLICT, `Version ${input.version} of ${model.slug} exists`, ['input', 'version']);
     }
     const inspection = await inspectModelFile(this.files.blobPath(file.sha256), { timeoutMs: this.inspectTimeoutMs });
-    if (!inspection.ok) return failure(UserErrorCode.INVALID_MODEL, `The file is not a usable ONNX model: ${inspection.reason}`, ['input', 'fileId']);
+    if (!inspection.ok) return failure(UserErrorCode.INVALID_MODEL, `The file is not a usable ONNX model: ${withoutFilePaths(inspection.reason)}`, ['input', 'fileId']);
     const signature = toCatalogueSignature(inspection.signature);
     const mismatch = taskMismatch(model, input, signature);
     if (mismatch) return failure(UserErrorCode.INVALID_MODEL, mismatch.message, ['input', mismatch.field]);

@@ -13,6 +13,14 @@ export enum ErrorCode {
   OVERLOADED = 'OVERLOADED',
   DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** The query document is over QUERY_MAX_BYTES (refused before parsing). */
+  QUERY_TOO_LARGE = 'QUERY_TOO_LARGE',
+  /** An operation type the API does not serve (`subscription`). */
+  OPERATION_NOT_SUPPORTED = 'OPERATION_NOT_SUPPORTED',
+  /** A model answered values that are not numbers (NaN, Infinity): the call is not billed. */
+  INVALID_MODEL_OUTPUT = 'INVALID_MODEL_OUTPUT',
+  /** The server is draining before it stops: retry (on another replica) after Retry-After. */
+  SHUTTING_DOWN = 'SHUTTING_DOWN',
   INTERNAL = 'INTERNAL',
 }
 
@@ -32,6 +40,17 @@ export const notFound = (what: string) => new ApiError(ErrorCode.NOT_FOUND, `${w
 export const forbidden = (why: string) => new ApiError(ErrorCode.FORBIDDEN, why);
 export const badUserInput = (why: string, extensions: Record<string, unknown> = {}) =>
   new ApiError(ErrorCode.BAD_USER_INPUT, why, extensions);
+
+/** An absolute file path (two segments or more) not inside a URL or a global id. */
+const FILE_PATH = /(?<![\w:/.-])(?:[A-Za-z]:)?(?:[\\/][^\s\\/:'"`,;()]+){2,}[\\/]?/g;
+
+/**
+ * A message with every server file path replaced by `<file>`: clients never learn where the
+ * server keeps its files (ONNX Runtime names the path it could not load, for one).
+ */
+export function withoutFilePaths(message: string): string {
+  return message.replace(FILE_PATH, '<file>');
+}
 
 const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -58,7 +77,7 @@ export function createErrorFormatter(options: { exposeStackTraces: boolean; onIn
     if (code && KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
       if (options.exposeStackTraces) return formatted;
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      return { ...formatted, message: withoutFilePaths(formatted.message), extensions };
     }
     options.onInternal(original);
     return {

@@ -1,18 +1,36 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DocumentNode, GraphQLSchema, Kind, visit } from 'graphql';
 import { ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { DatabaseFields } from './database-fields';
 import { ApiError, ErrorCode } from './errors';
 
 /** The argument that multiplies a connection's cost. */
 const PAGE_SIZE_ARG = 'first';
 
-/** A connection field costs its children once per requested node (`first`, default 20). */
-const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
-  const takesFirst = field.args.some((arg) => arg.name === PAGE_SIZE_ARG);
-  if (!takesFirst) return undefined;
-  const first = typeof args[PAGE_SIZE_ARG] === 'number' ? args[PAGE_SIZE_ARG] : 20;
-  return 1 + childComplexity * first;
-};
+/**
+ * What a field costs, in units of about one plain field's resolution (~5 µs). NOTE: measured on
+ * this machine (README, "Security and operations"): a root field or `node(id:)` is at least one
+ * database round trip of its own (1-5 ms on embedded PGlite, which runs statements one at a
+ * time), a root connection two (its page and its totalCount), a field resolver one batched
+ * statement per list. Aliases repeat the cost.
+ */
+export const FIELD_COSTS = { plain: 1, batchedRead: 50, rootRead: 1000, rootConnection: 2000 } as const;
+
+/**
+ * Every field costs its weight (root fields and field resolvers read the database) plus its
+ * children; a connection's children count once per requested node (`first`, default 20).
+ */
+function weightedEstimator(fields: DatabaseFields): ComplexityEstimator {
+  return ({ type, args, childComplexity, field }) => {
+    const key = `${type.name}.${field.name}`;
+    const takesFirst = field.args.some((arg) => arg.name === PAGE_SIZE_ARG);
+    const rootCost = takesFirst ? FIELD_COSTS.rootConnection : FIELD_COSTS.rootRead;
+    const own = fields.root.has(key) ? rootCost : fields.batched.has(key) ? FIELD_COSTS.batchedRead : FIELD_COSTS.plain;
+    if (!takesFirst) return own + childComplexity;
+    const first = typeof args[PAGE_SIZE_ARG] === 'number' ? args[PAGE_SIZE_ARG] : 20;
+    return own + childComplexity * first;
+  };
+}
 
 /**
  * Names of the variables a document passes as `first` or to `@include`/`@skip`: the only
@@ -60,8 +78,8 @@ class CostCache {
  * operation is refused with QUERY_TOO_COMPLEX; every response carries
  * `extensions.cost { requested limit }`.
  */
-export function queryCostPlugin(schema: GraphQLSchema, limit: number): ApolloServerPlugin {
-  const estimators = [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })];
+export function queryCostPlugin(schema: GraphQLSchema, limit: number, fields: DatabaseFields): ApolloServerPlugin {
+  const estimators = [weightedEstimator(fields), simpleEstimator({ defaultComplexity: 1 })];
   const cache = new CostCache();
   return {
     async requestDidStart() {

@@ -55,6 +55,8 @@ export interface UsageRecorderOptions {
   minFlushIntervalMs?: number;
   /** Told once per failed statement (its calls all fail with the error). */
   onFlushFailed?: (error: unknown, calls: number) => void;
+  /** Told after every flush, committed or not: events in it and seconds from start to commit (metrics). */
+  onFlushed?: (events: number, seconds: number) => void;
 }
 
 /** Runs a statement and returns its rows; on PostgreSQL as a named (prepared once per connection) statement. */
@@ -283,6 +285,7 @@ export class UsageRecorder implements UsageSink {
   }
 
   private async flush(batch: Pending[]): Promise<void> {
+    const started = performance.now();
     try {
       const calls = batch.map((p) => p.call);
       if (calls.every((c) => isGeneratedKey(c.idempotencyKey) && !c.stored)) {
@@ -300,6 +303,8 @@ export class UsageRecorder implements UsageSink {
     } catch (error) {
       this.options.onFlushFailed?.(error, batch.length);
       batch.forEach((p) => p.reject(error));
+    } finally {
+      this.options.onFlushed?.(batch.reduce((n, p) => n + eventCount(p.call), 0), (performance.now() - started) / 1000);
     }
   }
 

@@ -2,6 +2,7 @@ import type { EngineTensor } from '../../inference';
 import { ModelTask } from '../../schema/catalogue/catalogue.enums';
 import type { Prediction } from '../../schema/predictions/predictions.payloads';
 import type { ServingVersion } from './serving-model.cache';
+import { ApiError, ErrorCode } from '../common/errors';
 
 /** What a call answers besides usage: raw outputs as JSON, predictions, embeddings. */
 export interface ShapedOutputs {
@@ -37,11 +38,22 @@ function predictionsOf(labels: string[], outputs: Record<string, EngineTensor>):
   });
 }
 
-/** Raw outputs as JSON tensors, plus predictions (labelled models) and embeddings (TEXT_EMBEDDING). */
+/**
+ * Raw outputs as JSON tensors, plus predictions (labelled models) and embeddings (TEXT_EMBEDDING).
+ * Throws INVALID_MODEL_OUTPUT naming the output when a model answered NaN or Infinity (JSON has
+ * no such numbers; they would reach the client as null): the caller records no usage.
+ */
 export function shapeOutputs(serving: ServingVersion, outputs: Record<string, EngineTensor>): ShapedOutputs {
   const json: ShapedOutputs['outputs'] = {};
   for (const [name, t] of Object.entries(outputs)) {
     const data = t.type === 'string' ? (t.data as string[]) : Array.from(t.data as ArrayLike<number | bigint>, Number);
+    if (t.type !== 'string') {
+      const bad = (data as number[]).findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
+        throw new ApiError(ErrorCode.INVALID_MODEL_OUTPUT, `${serving.model.slug} answered ${data[bad]} at index ${bad} of its output "${name}"; ` +
+          'nothing was billed. The model cannot compute on these inputs; tell its vendor', { output: name, index: bad });
+      }
+    }
     json[name] = { type: t.type, dims: t.dims, data };
   }
   const labels = serving.version.labels;

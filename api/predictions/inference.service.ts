@@ -1,20 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import { EngineError, EnginePool } from '../../inference';
-import { UserErrorCode } from '../../schema/common/user-error.type';
 import { Meter } from '../../schema/metering/meter.enum';
 import { SubscriptionStatus } from '../../schema/subscriptions/subscription.entity';
 import { toGlobalId } from '../../schema/common/global-id';
 import { RunInferenceInput } from '../../schema/predictions/predictions.inputs';
 import { RequestContext } from '../context';
 import { ApiError, ErrorCode } from '../common/errors';
-import { failure, Result, success } from '../common/result';
-import { generatedIdempotencyKey, MeteredCall, RecordOutcome, StoredAnswer, UsageLine, UsageSink } from '../metering/usage-recorder';
+import { Result, success } from '../common/result';
+import { generatedIdempotencyKey, MeteredCall, RecordOutcome, UsageLine, UsageSink } from '../metering/usage-recorder';
 import { subscriptionPeriodAt } from '../subscriptions/billing-period';
 import type { Entitlement, EntitlementCache } from '../subscriptions/entitlement.cache';
 import type { QuotaGuard, QuotaReservation } from '../subscriptions/quota-guard';
 import type { RateLimiter } from '../subscriptions/rate-limiter';
 import { ComputeMeter } from './compute-meter';
-import { fromStoredJson, InferenceAnswer, toStoredJson } from './inference-answer';
+import { InferenceAnswer, toStoredJson } from './inference-answer';
 import { prepareInputs, PreparedInputs } from './inference-inputs';
 import { shapeOutputs } from './inference-outputs';
 import { IdempotencyRegistry } from './idempotency.registry';
@@ -36,18 +35,16 @@ interface Call {
   hash: string | null;
 }
 
-const conflict = (requestId: string) => failure<InferenceAnswer>(UserErrorCode.IDEMPOTENCY_CONFLICT,
-  `requestId "${requestId}" was already used with a different input; use a new requestId for a new call`, ['input', 'requestId']);
-
 /**
- * runInference: model version (cached) -> entitlement (cached) -> idempotency -> inputs ->
+ * runInference: model version (cached) -> entitlement (cached) -> idempotency (IdempotencyRegistry:
+ * a retry is answered from memory or the stored answer here, before any limit) -> inputs ->
  * rate limit (leased tokens) and quota (in memory) -> EnginePool -> usage committed by the UsageRecorder ->
  * answer. Error policy: refusals travel in errors[] with their codes (NOT_FOUND, FORBIDDEN,
  * BAD_USER_INPUT, RATE_LIMITED, QUOTA_EXCEEDED, OVERLOADED, DEADLINE_EXCEEDED); the one
  * userError is IDEMPOTENCY_CONFLICT. A refused or failed call records no usage.
  */
 export class InferenceService {
-  private readonly idempotency = new IdempotencyRegistry(10_000);
+  private readonly idempotency: IdempotencyRegistry;
   private readonly compute = new ComputeMeter();
 
   constructor(
@@ -58,23 +55,16 @@ export class InferenceService {
     private readonly quotas: QuotaGuard,
     private readonly recorder: UsageSink,
     private readonly options: InferenceOptions,
-  ) {}
+  ) {
+    this.idempotency = new IdempotencyRegistry((org, requestId) => recorder.findStored(org, requestId), 10_000);
+  }
 
   async run(ctx: RequestContext, input: RunInferenceInput): Promise<Result<InferenceAnswer>> {
     const serving = await this.models.resolveOrThrow(ctx, input.modelId, input.version);
     const entitlement = await this.entitlementOrThrow(ctx, serving);
     if (!input.requestId) return this.execute({ ctx, input, serving, entitlement, hash: null });
-    const organizationId = ctx.principal!.organizationId;
     const hash = requestFingerprint(serving.model.id, input.version, input.texts, input.inputs);
-    const prior = this.idempotency.find(organizationId, input.requestId);
-    if (prior) {
-      if (prior.hash !== hash) return conflict(input.requestId);
-      const result = await prior.result;
-      return result.value ? success({ ...result.value, replayed: true }) : result;
-    }
-    const result = this.execute({ ctx, input, serving, entitlement, hash });
-    this.idempotency.track(organizationId, input.requestId, hash, result);
-    return result;
+    return this.idempotency.answer(ctx.principal!.organizationId, input.requestId, hash, () => this.execute({ ctx, input, serving, entitlement, hash }));
   }
 
   private async entitlementOrThrow(ctx: RequestContext, serving: ServingVersion): Promise<Entitlement> {
@@ -95,14 +85,7 @@ export class InferenceService {
 
   private async execute(call: Call): Promise<Result<InferenceAnswer>> {
     const prepared = prepareInputs(call.serving, call.input.texts, call.input.inputs, this.options.maxTextsPerRequest);
-    let reservation: QuotaReservation;
-    try {
-      reservation = await this.admitOrThrow(call, prepared);
-    } catch (error) {
-      const stored = call.input.requestId ? await this.recorder.findStored(call.ctx.principal!.organizationId, call.input.requestId) : null;
-      if (stored) return this.storedAnswer(call, stored);
-      throw error;
-    }
+    const reservation: QuotaReservation = await this.admitOrThrow(call, prepared);
     let committed: UsageLine[] = [];
     try {
       const answer = await this.infer(call, prepared);
@@ -112,7 +95,10 @@ export class InferenceService {
         occurredAt: call.ctx.now(), idempotencyKey: call.input.requestId ?? generatedIdempotencyKey(), usage: answer.usage,
         stored: call.hash ? { requestHash: call.hash, response: toStoredJson(answer) } : undefined,
       });
-      if (!outcome.recorded) return outcome.existing ? this.storedAnswer(call, outcome.existing) : conflict(call.input.requestId!);
+      if (!outcome.recorded) {
+        // NOTE: another replica committed this requestId first, between our lookup and our write.
+        return this.idempotency.replay(call.input.requestId!, call.hash!, outcome.existing);
+      }
       committed = answer.usage;
       return success(answer);
     } finally {
@@ -168,10 +154,6 @@ export class InferenceService {
     return { ...shapeOutputs(serving, result.outputs), usage, modelVersionId: serving.version.id, modelVersion: serving.version, requestId: call.input.requestId ?? null, replayed: false };
   }
 
-  private storedAnswer(call: Call, stored: StoredAnswer): Result<InferenceAnswer> {
-    if (stored.requestHash !== call.hash) return conflict(call.input.requestId!);
-    return success(fromStoredJson(stored.response));
-  }
 }
 
 /** Engine failures as API errors: the caller's fault, retryable overload, or internal. */

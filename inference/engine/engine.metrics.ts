@@ -1,4 +1,4 @@
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Labels of every engine metric event. */
 export interface EngineMetricLabels {
@@ -25,6 +25,7 @@ export class PromEngineMetrics implements EngineMetricsListener {
   private readonly batchSize: Histogram<'device' | 'model'>;
   private readonly queueSeconds: Histogram<'device' | 'model'>;
   private readonly computeSeconds: Histogram<'device' | 'model'>;
+  private readonly busySeconds: Counter<'device'>;
 
   constructor(registry: Registry, prefix = 'engine_') {
     const labelNames = ['device', 'model'] as const;
@@ -52,6 +53,7 @@ export class PromEngineMetrics implements EngineMetricsListener {
       registers,
       buckets: latency,
     });
+    this.busySeconds = new Counter({ name: `${prefix}busy_seconds_total`, help: 'Worker time spent computing batches, per device', labelNames: ['device'], registers });
   }
 
   queueLength(labels: EngineMetricLabels, length: number): void {
@@ -61,6 +63,7 @@ export class PromEngineMetrics implements EngineMetricsListener {
   batch(labels: EngineMetricLabels, size: number, computeMs: number): void {
     this.batchSize.observe({ ...labels }, size);
     this.computeSeconds.observe({ ...labels }, computeMs / 1000);
+    this.busySeconds.inc({ device: labels.device }, computeMs / 1000);
   }
 
   request(labels: EngineMetricLabels, queueMs: number): void {

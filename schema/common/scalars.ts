@@ -1,10 +1,16 @@
 import { GraphQLScalarType, Kind, ValueNode } from 'graphql';
 import { GraphQLBigInt, GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 
+/** The range of a PostgreSQL `bigint` column, where every BigInt of the API is stored. */
+const BIGINT_MIN = -(2n ** 63n);
+const BIGINT_MAX = 2n ** 63n - 1n;
+
 function parseBigInt(value: unknown): bigint {
   const text = typeof value === 'bigint' ? value.toString() : String(value);
   if (!/^-?\d{1,30}$/.test(text)) throw new TypeError(`BigInt must be an integer (a JSON number or a string of digits), got ${JSON.stringify(value)}`);
-  return BigInt(text);
+  const parsed = BigInt(text);
+  if (parsed < BIGINT_MIN || parsed > BIGINT_MAX) throw new TypeError(`BigInt must be between ${BIGINT_MIN} and ${BIGINT_MAX}, got ${text}`);
+  return parsed;
 }
 
 /**

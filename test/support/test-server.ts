@@ -44,6 +44,8 @@ function startApi(database: TestDatabase, dataDir: string, options: TestServerOp
     // NOTE: no billing period-end job on a wall-clock cron in tests (billing tests run it with their own clock).
     BILLING_JOBS: 'false',
     ENGINE_WORKERS_PER_DEVICE: '1',
+    // NOTE: tests stop at once; the graceful-shutdown test waits for idle sockets as production does.
+    SHUTDOWN_LINGER_MS: '0',
     ...options.env,
     PORT: '0',
     DATA_DIR: dataDir,
