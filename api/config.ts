@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { EngineConfig, engineConfigFromEnv } from '../inference';
+import { FineTuningConfig, fineTuningConfigFromEnv } from './fine-tuning/fine-tuning.config';
 
 /** Server configuration, read from the environment once at start-up (see the README's table). */
 export interface AppConfig {
@@ -23,6 +24,8 @@ export interface AppConfig {
   maxTextsPerRequest: number;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
   engine: EngineConfig;
+  /** Datasets' limits and the fine-tune worker: FINE_TUNE_* (api/fine-tuning/fine-tuning.config.ts). */
+  fineTuning: FineTuningConfig;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -48,5 +51,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || 'info',
     maxTextsPerRequest: intFromEnv(env, 'MAX_TEXTS_PER_REQUEST', 64),
     engine: engineConfigFromEnv(env),
+    fineTuning: fineTuningConfigFromEnv(env),
   };
 }

@@ -86,6 +86,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const engine = await EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry });
   const services = createServices({ dataSource, config, engine, logger, hooks: options });
   const pruneTimer = startPruningStoredResponses(services, logger);
+  services.fineTuneWorker.start();
 
   /** The caller: null without an Authorization header; UNAUTHENTICATED for a malformed, unknown or revoked key. */
   const callerOf = async (req: Request): Promise<Principal | null> => {
@@ -150,6 +151,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
       clearInterval(pruneTimer);
       await apollo.stop();
       logger.info('HTTP drained');
+      await services.fineTuneWorker.stop();
       await services.usageRecorder.stop();
       logger.info('usage recorder flushed');
       await services.rateLimiter.stop();

@@ -21,6 +21,7 @@ import { QuotaGuard } from './subscriptions/quota-guard';
 import { RateLimitBucketStore } from './subscriptions/rate-limit-bucket.store';
 import { RateLimiter } from './subscriptions/rate-limiter';
 import { SubscriptionService } from './subscriptions/subscription.service';
+import { createFineTuning } from './fine-tuning/fine-tuning.services';
 
 /** Hooks for benchmarks and tests only; production passes none. */
 export interface ServiceHooks {
@@ -60,7 +61,9 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const nodes = new NodeLookup(models);
   nodes.register('Subscription', (ctx, id) => subscriptions.findOwned(ctx, toGlobalId('Subscription', id)));
   nodes.register('UsageEvent', (ctx, id) => usageEvents.findVisible(ctx, id));
-  return {
+  const modelVersions = new ModelVersionService(models, files, 30_000);
+  const fineTuning = createFineTuning({ dataSource, config, engine: deps.engine, logger, files, models, modelVersions, entitlements, usageRecorder, nodes });
+  const services = {
     engine: deps.engine,
     files,
     apiKeys: new ApiKeyService(dataSource, {
@@ -70,7 +73,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     }),
     organizations: new OrganizationService(),
     models,
-    modelVersions: new ModelVersionService(models, files, 30_000),
+    modelVersions,
     plans: new PlanService(models),
     nodes,
     subscriptions,
@@ -83,7 +86,10 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
       maxTextsPerRequest: config.maxTextsPerRequest,
       deadlineMs: 30_000,
     }),
+    ...fineTuning,
   };
+  fineTuning.attachServicesToFineTuning(services);
+  return services;
 }
 
 export type Services = ReturnType<typeof createServices>;

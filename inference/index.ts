@@ -14,6 +14,7 @@ export * from './training/step-runner';
 export * from './training/softmax-head-graphs';
 export * from './training/softmax-head-trainer';
 export * from './training/text-feature-extraction';
+export * from './training/pool-step-runner';
 export * from './engine/engine.types';
 export * from './engine/engine.error';
 export { engineConfigFromEnv, parseDevices } from './engine/engine.config';

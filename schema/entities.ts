@@ -10,6 +10,11 @@ import { StoredResponse } from './metering/stored-response.entity';
 import { UsageEvent } from './metering/usage-event.entity';
 import { RateLimitBucket } from './subscriptions/rate-limit-bucket.entity';
 import { Subscription } from './subscriptions/subscription.entity';
+import { Dataset } from './fine-tuning/dataset.entity';
+import { FineTuneCheckpoint } from './fine-tuning/fine-tune-checkpoint.entity';
+import { FineTuneEvent } from './fine-tuning/fine-tune-event.entity';
+import { FineTuneJob } from './fine-tuning/fine-tune-job.entity';
 
 /** Every TypeORM entity, in one list for the data source and the drift check. */
-export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse];
+export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse,
+  Dataset, FineTuneJob, FineTuneEvent, FineTuneCheckpoint];

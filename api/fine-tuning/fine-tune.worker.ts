@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource, In } from 'typeorm';
+import { FineTuneJob } from '../../schema/fine-tuning/fine-tune-job.entity';
+import { FineTuneEventLevel, FineTuneStatus } from '../../schema/fine-tuning/fine-tuning.enums';
+import type { Logger } from '../logger';
+import { logMessage } from './fine-tune-events';
+import type { FineTuneRunner } from './fine-tune-job.service';
+import { assertTransition, statusesLeadingTo } from './fine-tune-state';
+import type { FineTuneTraining } from './fine-tune-training';
+import type { FineTuningConfig } from './fine-tuning.config';
+
+/** Why a running job was stopped. */
+class JobStop extends Error {
+  constructor(readonly kind: 'cancelled' | 'shutdown' | 'lease-lost', message: string) {
+    super(message);
+  }
+}
+
+interface RunningJob {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * NOTE: every claim goes through one transaction-scoped advisory lock, so that the per-org
+ * limit on RUNNING jobs holds across replicas; a job is claimed when QUEUED, or when RUNNING
+ * with a lapsed lease (its worker crashed or was killed): it is resumed from its checkpoint.
+ */
+const CLAIM_SQL = `
+  UPDATE fine_tune_job job
+     SET status = 'RUNNING', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2),
+         attempts = job.attempts + 1, started_at = coalesce(job.started_at, now()), updated_at = now()
+   WHERE job.id = (
+     SELECT c.id FROM fine_tune_job c
+      WHERE (c.status = 'RUNNING' AND c.lease_expires_at < now())
+         OR (c.status = 'QUEUED' AND (SELECT count(*) FROM fine_tune_job r
+               WHERE r.organization_id = c.organization_id AND r.status = 'RUNNING' AND r.lease_expires_at >= now()) < $3)
+      ORDER BY (c.status = 'RUNNING') DESC, c.created_at, c.id
+      LIMIT 1 FOR UPDATE SKIP LOCKED)
+  RETURNING job.id`;
+
+const CLAIM_LOCK = 0x46544a42; // "FTJB"
+
+/**
+ * Runs fine-tune jobs on this replica: polls (and is woken) for claimable jobs, holds each
+ * job's lease while it runs, renews it and reads cancel requests from other replicas, and
+ * writes the job's end (SUCCEEDED, FAILED, CANCELLED). On stop, running jobs hand their lease
+ * back at once so that the next worker resumes them from their last checkpoint.
+ */
+export class FineTuneWorker implements FineTuneRunner {
+  private readonly owner = randomUUID();
+  private readonly running = new Map<string, RunningJob>();
+  private timer?: NodeJS.Timeout;
+  private claiming = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly training: FineTuneTraining,
+    private readonly config: FineTuningConfig,
+    private readonly logger: Logger,
+    /** Most jobs this replica runs at once. */
+    private readonly maxLocalJobs = 2,
+  ) {}
+
+  /** Starts polling for jobs (none when the worker is disabled). */
+  start(): void {
+    if (!this.config.workerEnabled || this.timer) return;
+    this.timer = setInterval(() => this.wake(), this.config.pollIntervalMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Looks for claimable jobs now. */
+  wake(): void {
+    if (this.stopped || !this.config.workerEnabled) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    this.claiming = true;
+    void this.claimAll()
+      .catch((error) => this.logger.warn({ err: error }, 'could not claim fine-tune jobs'))
+      .finally(() => {
+        this.claiming = false;
+        if (this.again) (this.again = false), this.wake();
+      });
+  }
+
+  private async claimAll(): Promise<void> {
+    while (!this.stopped && this.running.size < this.maxLocalJobs) {
+      const id = await this.claim();
+      if (!id) return;
+      const controller = new AbortController();
+      const entry: RunningJob = { controller, done: Promise.resolve() };
+      this.running.set(id, entry);
+      entry.done = this.runClaimed(id, controller).finally(() => {
+        this.running.delete(id);
+        this.wake();
+      });
+    }
+  }
+
+  private async claim(): Promise<string | null> {
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+      const rows = (await tx.query(CLAIM_SQL, [this.owner, this.config.leaseSeconds, this.config.maxRunningPerOrg])) as unknown;
+      const list = (Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string }>;
+      return list[0]?.id ?? null;
+    });
+  }
+
+  private async runClaimed(id: string, controller: AbortController): Promise<void> {
+    const db = this.dataSource.manager;
+    const job = await db.findOneByOrFail(FineTuneJob, { id });
+    const renewal = setInterval(() => void this.renew(job, controller), Math.max(200, (this.config.leaseSeconds * 1000) / 3));
+    renewal.unref();
+    try {
+      if (job.cancelRequestedAt) throw new JobStop('cancelled', 'cancel requested');
+      await logMessage(db, id, job.attempts > 1 ? `Running again (attempt ${job.attempts}): the previous worker stopped` : 'Running');
+      const outcome = await this.training.run(job, controller.signal);
+      await this.finish(job, FineTuneStatus.SUCCEEDED, { resultModelId: outcome.model.id, resultVersionId: outcome.version.id },
+        `Succeeded: ${outcome.model.slug} version ${outcome.version.version} is published (private to the organisation)`);
+    } catch (error) {
+      await this.settle(job, controller.signal.aborted ? controller.signal.reason : error);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  private async settle(job: FineTuneJob, error: unknown): Promise<void> {
+    if (error instanceof JobStop && error.kind === 'cancelled') {
+      await this.finish(job, FineTuneStatus.CANCELLED, {}, 'Cancelled on request');
+      return;
+    }
+    if (error instanceof JobStop) {
+      // NOTE: not the job's fault; it stays RUNNING with its lease handed back, and is resumed from its checkpoint.
+      if (error.kind === 'shutdown') {
+        await this.dataSource.manager.update(FineTuneJob, { id: job.id, leaseOwner: this.owner }, { leaseExpiresAt: new Date(0) }).catch(() => undefined);
+      }
+      this.logger.info({ job: job.id, reason: error.message }, 'fine-tune job stopped; it will be resumed');
+      return;
+    }
+    this.logger.error({ err: error, job: job.id }, 'fine-tune job failed');
+    await this.finish(job, FineTuneStatus.FAILED, { error: { code: 'TRAINING_FAILED', message: (error as Error).message ?? String(error) } },
+      `Failed: ${(error as Error).message ?? String(error)}`, FineTuneEventLevel.ERROR);
+  }
+
+  /** RUNNING -> an end status, only while this worker holds the lease. */
+  private async finish(job: FineTuneJob, status: FineTuneStatus, changes: Partial<FineTuneJob>, message: string, level = FineTuneEventLevel.INFO): Promise<void> {
+    assertTransition(FineTuneStatus.RUNNING, status);
+    await this.dataSource.transaction(async (tx) => {
+      const result = await tx.update(FineTuneJob, { id: job.id, leaseOwner: this.owner, status: In(statusesLeadingTo(status)) },
+        { ...changes, status, finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null });
+      if (result.affected) await logMessage(tx, job.id, message, level);
+    });
+  }
+
+  /** Extends the lease; aborts the job when it was lost or another replica asked for a cancel. */
+  private async renew(job: FineTuneJob, controller: AbortController): Promise<void> {
+    try {
+      const expires = new Date(Date.now() + this.config.leaseSeconds * 1000);
+      const result = await this.dataSource.manager.update(FineTuneJob, { id: job.id, leaseOwner: this.owner, status: FineTuneStatus.RUNNING }, { leaseExpiresAt: expires });
+      if (!result.affected) return controller.abort(new JobStop('lease-lost', 'the job lease was lost'));
+      const current = await this.dataSource.manager.findOneBy(FineTuneJob, { id: job.id });
+      if (current?.cancelRequestedAt) controller.abort(new JobStop('cancelled', 'cancel requested'));
+    } catch (error) {
+      this.logger.warn({ err: error, job: job.id }, 'could not renew a fine-tune job lease');
+    }
+  }
+
+  async cancelLocal(jobId: string): Promise<boolean> {
+    const running = this.running.get(jobId);
+    if (!running) return false;
+    running.controller.abort(new JobStop('cancelled', 'cancel requested'));
+    await running.done;
+    return true;
+  }
+
+  /** Stops claiming, stops running jobs within one step and hands their leases back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const job of this.running.values()) job.controller.abort(new JobStop('shutdown', 'the server is stopping'));
+    await Promise.allSettled([...this.running.values()].map((job) => job.done));
+  }
+}
