@@ -15,6 +15,8 @@ export * from './training/softmax-head-graphs';
 export * from './training/softmax-head-trainer';
 export * from './training/text-feature-extraction';
 export * from './training/pool-step-runner';
+export * from './training/text-body-graphs';
+export * from './training/text-body-trainer';
 export * from './engine/engine.types';
 export * from './engine/engine.error';
 export { engineConfigFromEnv, parseDevices } from './engine/engine.config';

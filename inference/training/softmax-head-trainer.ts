@@ -183,7 +183,7 @@ export class SoftmaxHeadTrainer {
   }
 }
 
-/** The shuffle seed of one epoch of a run. */
-function epochSeed(seed: number, epoch: number): number {
+/** The shuffle seed of one epoch of a run (shared by the trainers, so a resumed run shuffles alike). */
+export function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) + epoch) >>> 0;
 }

@@ -2,12 +2,6 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { DateTimeScalar, JSONScalar } from '../common/scalars';
 
-/** A tensor of a checkpoint's state, stored as base64 float32 bytes. */
-export interface StoredTensor {
-  dims: number[];
-  base64: string;
-}
-
 /**
  * The training state at the end of an epoch (head weights and optimizer state): where a job
  * cut off by a crash resumes. Steps up to `step` are billed before the checkpoint is written.
@@ -34,9 +28,9 @@ export class FineTuneCheckpoint {
   @Column({ type: 'jsonb' })
   metrics!: Record<string, number>;
 
-  /** Tensors by name; loaded only to resume. */
-  @Column({ type: 'jsonb', select: false })
-  state?: Record<string, StoredTensor>;
+  /** The state's float32 tensors (a JSON header of names and dims, then their bytes); loaded only to resume. */
+  @Column({ type: 'bytea', select: false })
+  state?: Buffer;
 
   @Field(() => DateTimeScalar)
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })

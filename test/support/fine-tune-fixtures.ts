@@ -93,7 +93,7 @@ export async function createDataset(t: Server, key: string, body: Buffer, format
 }
 
 /** Polls a job until `done(job)` or the timeout; returns the job. */
-export async function waitForJob(t: Server, key: string, id: string, done: (job: any) => boolean, timeoutMs = 90_000): Promise<any> {
+export async function waitForJob(t: Server, key: string, id: string, done: (job: any) => boolean, timeoutMs = 200_000): Promise<any> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.graphql(key, FINE_TUNE_JOB, { id });

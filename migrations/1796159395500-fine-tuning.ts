@@ -1,12 +1,12 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class FineTuning1796158367590 implements MigrationInterface {
-    name = 'FineTuning1796158367590'
+export class FineTuning1796159395500 implements MigrationInterface {
+    name = 'FineTuning1796159395500'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`CREATE TABLE "dataset" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "organization_id" uuid NOT NULL, "file_id" uuid NOT NULL, "validation_file_id" uuid, "format" text NOT NULL, "row_count" integer NOT NULL, "duplicate_rows" integer NOT NULL, "rows_over_text_limit" integer NOT NULL, "text_limit_tokens" integer NOT NULL, "train_rows" integer NOT NULL, "validation_rows" integer NOT NULL, "split_seed" integer NOT NULL, "labels" jsonb NOT NULL, "rows" jsonb NOT NULL, "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_36c1c67adb3d1dd69ae57f18913" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE INDEX "IDX_a63c1ae9d5a818d92bc536b4e2" ON "dataset" ("organization_id", "created_at") `);
-        await queryRunner.query(`CREATE TABLE "fine_tune_checkpoint" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "job_id" uuid NOT NULL, "epoch" integer NOT NULL, "step" integer NOT NULL, "metrics" jsonb NOT NULL, "state" jsonb NOT NULL, "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_8f7e84924fc9f5c48eae179dd92" PRIMARY KEY ("id"))`);
+        await queryRunner.query(`CREATE TABLE "fine_tune_checkpoint" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "job_id" uuid NOT NULL, "epoch" integer NOT NULL, "step" integer NOT NULL, "metrics" jsonb NOT NULL, "state" bytea NOT NULL, "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_8f7e84924fc9f5c48eae179dd92" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE UNIQUE INDEX "IDX_89696a5e66ea25211d73ffe02b" ON "fine_tune_checkpoint" ("job_id", "epoch") `);
         await queryRunner.query(`CREATE TABLE "fine_tune_event" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "job_id" uuid NOT NULL, "at" TIMESTAMP(3) WITH TIME ZONE NOT NULL, "level" text NOT NULL, "type" text NOT NULL, "message" text NOT NULL, "metrics" jsonb, CONSTRAINT "PK_a9501952fa207afdae8fec2cba3" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE INDEX "IDX_21c94e8cdca2a1c87882a817bb" ON "fine_tune_event" ("job_id", "at") `);
