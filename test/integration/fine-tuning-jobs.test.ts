@@ -25,7 +25,7 @@ describe('fine-tune jobs: upload -> dataset -> job -> private version -> runInfe
   beforeAll(async () => {
     t = await startTestServer({ env: { FINE_TUNE_POLL_MS: '200' } });
     models = await demoModels(t);
-    const created = await createDataset(t, t.keys.partner, toJsonl(supportTickets(40) as any));
+    const created = await createDataset(t, t.keys.partner, toJsonl(supportTickets(40)));
     expect(created.userErrors).toEqual([]);
     datasetId = created.dataset.id;
   }, 240_000);

@@ -36,7 +36,7 @@ describe('a fine-tune job cut off by SIGKILL is resumed from its checkpoint at r
     const t = { url: s.url, keys, graphql: s.graphql.bind(s) };
     const models = await demoModels(t);
     await subscribe(t, keys.partner, models['review-sentiment'].plans['Scale']);
-    const created = await createDataset(t, keys.partner, toJsonl(supportTickets(40) as any));
+    const created = await createDataset(t, keys.partner, toJsonl(supportTickets(40)));
     const start = await t.graphql(keys.partner, START_FINE_TUNE, {
       input: { modelId: models['review-sentiment'].id, datasetId: created.dataset.id, hyperparameters: { epochs: 8, batchSize: 4 } },
     });

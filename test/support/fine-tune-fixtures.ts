@@ -53,7 +53,7 @@ export function supportTickets(perLabel: number, seed = 7): TicketRow[] {
   return random.shuffle(rows);
 }
 
-export function toJsonl(rows: Array<Record<string, unknown>>): Buffer {
+export function toJsonl(rows: ReadonlyArray<object>): Buffer {
   return Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
