@@ -70,7 +70,9 @@ function packTensors(state: Record<string, EngineTensor>): Buffer {
   return Buffer.concat([size, header, ...parts]);
 }
 
-function unpackTensors(packed: Buffer): Record<string, EngineTensor> {
+/** NOTE: PGlite returns bytea as a Uint8Array, pg as a Buffer. */
+function unpackTensors(bytes: Uint8Array): Record<string, EngineTensor> {
+  const packed = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = packed.readUInt32LE(0);
   const header = JSON.parse(packed.subarray(4, 4 + headerLength).toString('utf8')) as Array<{ name: string; dims: number[]; length: number }>;
   let offset = 4 + headerLength;

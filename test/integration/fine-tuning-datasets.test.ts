@@ -61,7 +61,7 @@ describe('createDataset: streamed validation of JSONL and CSV files (real HTTP)'
     const payload = await create(body(), format);
     expect(payload.dataset).toBeNull();
     expect(payload.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'fileId'], message: expect.stringMatching(message) })]);
-    expect(await datasetCount()).toBe(2);
+    expect(await datasetCount()).toBe(3);
   });
 
   it('lists the first 20 row errors with line numbers and what is wrong, and counts the rest', async () => {
@@ -75,7 +75,7 @@ describe('createDataset: streamed validation of JSONL and CSV files (real HTTP)'
     expect(messages.slice(0, 3)).toEqual(['file line 3: text is empty', 'file line 4: label is missing', 'file line 5: text must be a string, got number']);
     expect(messages[3]).toBe('file line 34: text is empty');
     expect(messages[20]).toBe('8 more rows of the file have errors (the first 20 are listed)');
-    expect(await datasetCount()).toBe(2);
+    expect(await datasetCount()).toBe(3);
   });
 
   it('refuses an empty upload at the route, a model file, and another organisation\'s file', async () => {
@@ -84,6 +84,6 @@ describe('createDataset: streamed validation of JSONL and CSV files (real HTTP)'
     const theirs = await uploadDataset(t, other, toJsonl(supportTickets(10)));
     const res = await t.graphql(t.keys.partner, CREATE_DATASET, { input: { fileId: theirs, format: 'JSONL' } });
     expect(res.data!.createDataset.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'fileId'] })]);
-    expect(await datasetCount()).toBe(2);
+    expect(await datasetCount()).toBe(3);
   });
 });

@@ -48,7 +48,7 @@ describe('a fine-tune job cut off by SIGKILL is resumed from its checkpoint at r
     s = await boot(port);
     const t2 = { url: s.url, keys, graphql: s.graphql.bind(s) };
     const job = await waitForJob(t2, keys.partner, id, isFinished);
-    expect(job.status).toBe('SUCCEEDED');
+    expect({ status: job.status, error: job.error }).toEqual({ status: 'SUCCEEDED', error: null });
     expect(job.attempts).toBe(2);
     const messages = job.events.map((e: any) => e.message);
     expect(messages).toContainEqual(expect.stringMatching(/^Running again \(attempt 2\)/));
