@@ -1,22 +1,10 @@
 import 'reflect-metadata';
-import path from 'node:path';
+import { startApp } from './app';
 import { configFromEnv } from './config';
-import { seedDemo } from './seed/demo-seed';
-import { startServer } from './server';
 
 /** `npm start`: the API on PORT (4000), on DATABASE_URL or the embedded database, demo seeded. */
 async function main(): Promise<void> {
-  const config = configFromEnv();
-  const server = await startServer(config);
-  if (config.seedDemo) {
-    const keys = await seedDemo(server, config.dataDir);
-    if (keys) {
-      server.logger.info({ keysFile: path.join(config.dataDir, 'demo-keys.json') }, 'demo data seeded');
-      console.log(`\nDemo API keys (also in ${path.join(config.dataDir, 'demo-keys.json')}):\n${JSON.stringify(keys, null, 2)}\n`);
-    } else {
-      server.logger.info('database already has data; demo seed skipped');
-    }
-  }
+  const server = await startApp(configFromEnv());
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

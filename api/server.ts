@@ -7,6 +7,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { GraphQLSchema } from 'graphql';
 import { DataSource } from 'typeorm';
 import { EnginePool } from '../inference';
 import { createDataSource } from '../migrations/data-source';
@@ -17,7 +18,8 @@ import { ApiError, createErrorFormatter, ErrorCode } from './common/errors';
 import { queryCostPlugin } from './common/query-cost.plugin';
 import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
-import { healthRouter } from './health.route';
+import { HealthDeps, healthRouter } from './health.route';
+import { StartupProgress } from './startup-progress';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildApiSchema } from './schema-builder';
@@ -31,6 +33,8 @@ export interface AppServer {
   dataSource: DataSource;
   services: Services;
   logger: Logger;
+  /** Start-up steps: mark a `holdReadyFor` step done with `startup.done(step)`. */
+  startup: StartupProgress;
   stop(): Promise<void>;
 }
 
@@ -46,18 +50,23 @@ function bearerToken(req: Request): string | null {
 export interface ServerOptions extends ServiceHooks {
   /** Called with every SQL statement the server sends (statement-count tests). */
   onSqlStatement?: (sql: string) => void;
+  /** Start-up steps run outside startServer that readiness waits for (see `AppServer.startup`). */
+  holdReadyFor?: string[];
 }
 
-async function openDatabase(config: AppConfig, logger: Logger, options: ServerOptions): Promise<DataSource> {
+async function openDatabase(config: AppConfig, options: ServerOptions): Promise<DataSource> {
   const dataSource = createDataSource({
     databaseUrl: config.databaseUrl,
     dataDir: config.embeddedDatabaseDir,
     onSqlStatement: options.onSqlStatement,
   });
   await dataSource.initialize();
+  return dataSource;
+}
+
+async function migrate(dataSource: DataSource, logger: Logger): Promise<void> {
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
-  return dataSource;
 }
 
 /** Deletes stored inference answers past their 35-day retention, at start-up and every 6 hours. */
@@ -74,19 +83,90 @@ function startPruningStoredResponses(services: Services, logger: Logger): NodeJS
 }
 
 /**
- * Starts the whole API: database (migrated), engine pool, GraphQL at /graphql, file uploads,
- * health and metrics. `stop()` drains HTTP, then the engine, then closes the database.
+ * Starts the whole API: the HTTP server first (health and metrics answer at once; everything
+ * else answers 503 until start-up is done), then the database (migrated), the engine pool, the
+ * job queue, and GraphQL at /graphql with file uploads. `/health/ready` turns 200 only when
+ * every step is done, `options.holdReadyFor`'s included (main.ts holds it for the demo seed).
+ * `stop()` drains HTTP, then jobs, usage, the engine, and closes the database.
  */
 export async function startServer(config: AppConfig, options: ServerOptions = {}): Promise<AppServer> {
   const logger = createLogger(config.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const schema = await buildApiSchema();
-  const dataSource = await openDatabase(config, logger, options);
-  const engine = await EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry });
-  const services = createServices({ dataSource, config, engine, logger, hooks: options });
-  const pruneTimer = startPruningStoredResponses(services, logger);
-  services.fineTuneWorker.start();
+  const startup = new StartupProgress(['database', 'migrations', 'engine', 'jobs', 'api', ...(options.holdReadyFor ?? [])]);
+  const health: HealthDeps = { startup, registry };
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  app.use(healthRouter(health));
+  let api: express.Router | undefined;
+  app.use((req, res, next) => (api ? api(req, res, next) : answerStarting(res, startup)));
+  await new Promise<void>((resolve, reject) => httpServer.once('error', reject).listen(config.port, resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+
+  let opened: { dataSource?: DataSource; engine?: EnginePool; services?: Services } = {};
+  try {
+    const schema = await buildApiSchema();
+    const dataSource = opened.dataSource = await startup.run('database', () => openDatabase(config, options));
+    await startup.run('migrations', () => migrate(dataSource, logger));
+    health.dataSource = dataSource;
+    const engine = opened.engine = await startup.run('engine', () =>
+      EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry }));
+    health.engine = engine;
+    const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options });
+    await startup.run('jobs', () => services.jobs.start());
+    const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer }));
+    api = built.router;
+    const pruneTimer = startPruningStoredResponses(services, logger);
+    services.fineTuneWorker.start();
+    logger.info({ url: `http://localhost:${port}/graphql` }, 'marketplace API listening');
+
+    return {
+      url: `http://localhost:${port}`,
+      port,
+      dataSource,
+      services,
+      logger,
+      startup,
+      async stop() {
+        clearInterval(pruneTimer);
+        await built.apollo.stop();
+        logger.info('HTTP drained');
+        await services.fineTuneWorker.stop();
+        await services.jobs.stop();
+        await services.usageRecorder.stop();
+        logger.info('usage recorder flushed');
+        await services.rateLimiter.stop();
+        await engine.stop();
+        logger.info('engine stopped');
+        await dataSource.destroy();
+        logger.info('database closed');
+      },
+    };
+  } catch (error) {
+    logger.error({ err: error, pending: startup.pendingSteps() }, 'the server could not start');
+    await new Promise((resolve) => httpServer.close(resolve));
+    await opened.services?.fineTuneWorker.stop().catch(() => undefined);
+    await opened.services?.jobs.stop().catch(() => undefined);
+    await opened.engine?.stop().catch(() => undefined);
+    if (opened.dataSource?.isInitialized) await opened.dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A request that came before start-up finished: 503, naming what is still pending. */
+function answerStarting(res: express.Response, startup: StartupProgress): void {
+  const pending = startup.pendingSteps().map((p) => p.step);
+  res.status(503).setHeader('Retry-After', '1');
+  res.json({ errors: [{ message: `The server is starting (pending: ${pending.join(', ')}); retry shortly`, extensions: { code: 'UNAVAILABLE' } }] });
+}
+
+/** GraphQL at /graphql, file uploads, and the last-resort error handler, on a started database and engine. */
+async function buildApiRouter(deps: {
+  config: AppConfig; schema: GraphQLSchema; dataSource: DataSource; services: Services; logger: Logger; httpServer: http.Server;
+}): Promise<{ router: express.Router; apollo: ApolloServer<RequestContext> }> {
+  const { config, schema, dataSource, services, logger, httpServer } = deps;
 
   /** The caller: null without an Authorization header; UNAUTHENTICATED for a malformed, unknown or revoked key. */
   const callerOf = async (req: Request): Promise<Principal | null> => {
@@ -97,9 +177,6 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     return principal;
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: !config.production,
@@ -123,42 +200,18 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   });
   await apollo.start();
 
-  app.use(healthRouter({ dataSource, engine, registry }));
-  app.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
-  app.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
+  const router = express.Router();
+  router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf }));
+  router.use('/graphql', express.json({ limit: '8mb' }), expressMiddleware(apollo, {
     context: async ({ req }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
       now: () => new Date(), requestId: randomUUID(), serverTiming: new ServerTiming(),
     }),
   }));
-  app.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  router.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const status = error.status && error.status < 500 ? error.status : 500;
     if (status === 500) logger.error({ err: error }, 'unexpected error in an HTTP route');
     res.status(status).json({ error: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'Internal server error' : error.message } });
   });
-
-  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
-  const port = (httpServer.address() as AddressInfo).port;
-  logger.info({ url: `http://localhost:${port}/graphql` }, 'marketplace API listening');
-
-  return {
-    url: `http://localhost:${port}`,
-    port,
-    dataSource,
-    services,
-    logger,
-    async stop() {
-      clearInterval(pruneTimer);
-      await apollo.stop();
-      logger.info('HTTP drained');
-      await services.fineTuneWorker.stop();
-      await services.usageRecorder.stop();
-      logger.info('usage recorder flushed');
-      await services.rateLimiter.stop();
-      await engine.stop();
-      logger.info('engine stopped');
-      await dataSource.destroy();
-      logger.info('database closed');
-    },
-  };
+  return { router, apollo };
 }

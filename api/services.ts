@@ -10,6 +10,7 @@ import { ModelVersionService } from './catalogue/model-version.service';
 import { PlanService } from './catalogue/plan.service';
 import { NodeLookup } from './common/node-lookup.service';
 import { AppConfig } from './config';
+import { JobQueue } from './jobs/job-queue';
 import { Logger } from './logger';
 import { defaultRecorderOptions, UnmeteredRecorder, UsageRecorder, UsageSink } from './metering/usage-recorder';
 import { UsageEventService } from './metering/usage-event.service';
@@ -65,6 +66,8 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   const fineTuning = createFineTuning({ dataSource, config, engine: deps.engine, logger, files, models, modelVersions, entitlements, usageRecorder, nodes });
   const services = {
     engine: deps.engine,
+    /** Background jobs (pg-boss): started by the server after the migrations, stopped before the database closes. */
+    jobs: new JobQueue(dataSource, config.databaseUrl, logger.child({ component: 'jobs' })),
     files,
     apiKeys: new ApiKeyService(dataSource, {
       cacheTtlMs: 5000,

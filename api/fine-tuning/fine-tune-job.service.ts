@@ -25,7 +25,8 @@ import { chooseHyperparameters, hyperparameterProblem } from './hyperparameter-r
 
 /** What runs queued jobs: told when one is queued or a cancel is asked for. */
 export interface FineTuneRunner {
-  wake(): void;
+  /** Queues a started job for a worker (pg-boss), on any replica. */
+  enqueue(jobId: string): Promise<void>;
   /** Stops a job this replica runs, within one step; resolves once it has stopped (false: not running here). */
   cancelLocal(jobId: string): Promise<boolean>;
 }
@@ -92,7 +93,7 @@ export class FineTuneJobService {
       await logMessage(tx.db, job.id, `Queued with epochs=${hyperparameters.epochs}, batchSize=${hyperparameters.batchSize}, learningRate=${hyperparameters.learningRate}, seed=${hyperparameters.seed}`, FineTuneEventLevel.INFO, tx.now());
       return success(job);
     });
-    if (result.value) this.runner?.wake();
+    if (result.value) await this.runner?.enqueue(result.value.id);
     return result;
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import { FineTuneJob } from '../../schema/fine-tuning/fine-tune-job.entity';
 import { FineTuneEventLevel, FineTuneStatus } from '../../schema/fine-tuning/fine-tuning.enums';
+import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
 import { logMessage } from './fine-tune-events';
 import type { FineTuneRunner } from './fine-tune-job.service';
@@ -32,14 +33,18 @@ const CLAIM_SQL = `
          attempts = job.attempts + 1, started_at = coalesce(job.started_at, now()), updated_at = now()
    WHERE job.id = (
      SELECT c.id FROM fine_tune_job c
-      WHERE (c.status = 'RUNNING' AND c.lease_expires_at < now())
+      WHERE ($4::uuid IS NULL OR c.id = $4::uuid)
+        AND ((c.status = 'RUNNING' AND c.lease_expires_at < now())
          OR (c.status = 'QUEUED' AND (SELECT count(*) FROM fine_tune_job r
-               WHERE r.organization_id = c.organization_id AND r.status = 'RUNNING' AND r.lease_expires_at >= now()) < $3)
+               WHERE r.organization_id = c.organization_id AND r.status = 'RUNNING' AND r.lease_expires_at >= now()) < $3))
       ORDER BY (c.status = 'RUNNING') DESC, c.created_at, c.id
       LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING job.id`;
 
 const CLAIM_LOCK = 0x46544a42; // "FTJB"
+
+/** The pg-boss queue that delivers started jobs to any replica's worker. */
+export const FINE_TUNE_QUEUE = 'fine-tune';
 
 /**
  * Runs fine-tune jobs on this replica: polls (and is woken) for claimable jobs, holds each
@@ -54,6 +59,7 @@ export class FineTuneWorker implements FineTuneRunner {
   private claiming = false;
   private again = false;
   private stopped = false;
+  private queue?: JobQueue;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,11 +70,30 @@ export class FineTuneWorker implements FineTuneRunner {
     private readonly maxLocalJobs = 2,
   ) {}
 
-  /** Starts polling for jobs (none when the worker is disabled). */
+  /** Delivers started jobs through this pg-boss queue (before `start`). */
+  useQueue(queue: JobQueue): void {
+    this.queue = queue;
+    queue.define(FINE_TUNE_QUEUE, { policy: 'short' });
+  }
+
+  /**
+   * Takes jobs from the pg-boss queue, and polls the table too: for jobs that waited on the
+   * per-org limit and for jobs whose worker died (lapsed lease). Nothing when disabled.
+   */
   start(): void {
     if (!this.config.workerEnabled || this.timer) return;
     this.timer = setInterval(() => this.wake(), this.config.pollIntervalMs);
     this.timer.unref();
+    this.queue?.work<{ jobId: string }>(FINE_TUNE_QUEUE, { concurrency: 1, pollingIntervalSeconds: 1 }, async (job) => this.claimAll(job.data.jobId))
+      .catch((error) => this.logger.warn({ err: error }, 'could not take fine-tune jobs from the queue'));
+    this.wake();
+  }
+
+  /** Queues a started job for any replica's worker (pg-boss), and looks for work here at once. */
+  async enqueue(jobId: string): Promise<void> {
+    // NOTE: the job is QUEUED in its table already; should the message not go out, a worker's poll still finds it.
+    await this.queue?.send(FINE_TUNE_QUEUE, { jobId }, { singletonKey: jobId, retryLimit: 0 })
+      .catch((error) => this.logger.warn({ err: error, job: jobId }, 'could not queue a fine-tune job through pg-boss; the workers\' poll will find it'));
     this.wake();
   }
 
@@ -88,9 +113,9 @@ export class FineTuneWorker implements FineTuneRunner {
       });
   }
 
-  private async claimAll(): Promise<void> {
+  private async claimAll(only?: string): Promise<void> {
     while (!this.stopped && this.running.size < this.maxLocalJobs) {
-      const id = await this.claim();
+      const id = await this.claim(only);
       if (!id) return;
       const controller = new AbortController();
       const entry: RunningJob = { controller, done: Promise.resolve() };
@@ -102,10 +127,10 @@ export class FineTuneWorker implements FineTuneRunner {
     }
   }
 
-  private async claim(): Promise<string | null> {
+  private async claim(only?: string): Promise<string | null> {
     return this.dataSource.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
-      const rows = (await tx.query(CLAIM_SQL, [this.owner, this.config.leaseSeconds, this.config.maxRunningPerOrg])) as unknown;
+      const rows = (await tx.query(CLAIM_SQL, [this.owner, this.config.leaseSeconds, this.config.maxRunningPerOrg, only ?? null])) as unknown;
       const list = (Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string }>;
       return list[0]?.id ?? null;
     });

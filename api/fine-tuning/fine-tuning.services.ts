@@ -65,6 +65,9 @@ export function createFineTuning(deps: FineTuningDeps): FineTuningServices {
     datasets,
     fineTuneJobs,
     fineTuneWorker,
-    attachServicesToFineTuning: (all) => void (services = all),
+    attachServicesToFineTuning: (all) => {
+      services = all;
+      fineTuneWorker.useQueue(all.jobs);
+    },
   };
 }
