@@ -179,6 +179,7 @@ export class FineTuneTraining {
         epochs, batchSize, learningRate, seed, signal, validation, resumeFrom,
         onStep: (step) => meter.step(step), onCheckpoint: (checkpoint, report) => meter.checkpoint(checkpoint, report, 'head'),
       }).finally(() => meter.settle()));
+      await meter.settle();
       frozen = await headTrainer.evaluate(head, validation);
     } else {
       const last = await this.checkpointAt(job, epochs);
@@ -202,6 +203,7 @@ export class FineTuneTraining {
       initial: { embedding: body.embedding, head }, stepsBefore: epochs * perEpoch, resumeFrom: resumeFrom && resumeFrom.epoch > epochs ? resumeFrom : undefined,
       onStep: (step) => meter.step(step), onCheckpoint: (checkpoint, report) => meter.checkpoint(checkpoint, report, 'body'),
     }).finally(() => meter.settle());
+    await meter.settle();
     const adapted = await bodyTrainer.evaluate(weights, validation);
     return { head: weights.head, embedding: weights.embedding, validationAccuracy: adapted.accuracy, validationLoss: adapted.loss };
   }
@@ -255,6 +257,7 @@ class StepMeter {
   private unsent: MeteredCall[] = [];
   private carriedMs = 0;
   private lastSent = Date.now();
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly job: FineTuneJob,
@@ -288,27 +291,45 @@ class StepMeter {
     for (const call of calls) this.pending.push(this.deps.usage.record(call));
   }
 
-  async checkpoint(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
-    // NOTE: steps are billed before their checkpoint is written, so a resumed job neither re-bills (same keys) nor skips one.
+  /**
+   * Writes an epoch's checkpoint in the background (training goes on meanwhile), in epoch
+   * order, each once the steps before it are committed. A failed write fails the job at the
+   * next checkpoint or at the end.
+   */
+  checkpoint(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
     this.send();
-    await Promise.all(this.pending.splice(0));
+    const billed = Promise.all(this.pending.splice(0));
+    const previous = this.writing;
+    this.writing = (async () => {
+      await previous;
+      // NOTE: steps are billed before their checkpoint is written, so a resumed job neither re-bills (same keys) nor skips one.
+      await billed;
+      await this.write(checkpoint, report, stage);
+    })();
+    this.writing.catch(() => undefined);
+    return previous;
+  }
+
+  private async write(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
     const metrics = {
       epoch: report.epoch, step: checkpoint.step, train_loss: report.loss, train_accuracy: report.accuracy,
       valid_loss: report.validationLoss ?? NaN, valid_accuracy: report.validationAccuracy ?? NaN, body_trained: stage === 'body' ? 1 : 0,
     };
     const jobId = this.job.id;
     const of = stage === 'head' ? `${report.epoch}/${this.epochs}` : `${report.epoch}/${2 * this.epochs} (body and head)`;
+    const state = packTensors(checkpoint.state);
     await this.deps.dataSource.transaction(async (tx) => {
-      await tx.save(tx.create(FineTuneCheckpoint, { jobId, epoch: checkpoint.epoch, step: checkpoint.step, metrics, state: packTensors(checkpoint.state) }));
+      await tx.save(tx.create(FineTuneCheckpoint, { jobId, epoch: checkpoint.epoch, step: checkpoint.step, metrics, state }));
       await tx.update(FineTuneJob, { id: jobId }, { trainedSteps: checkpoint.step });
       await logMetrics(tx, jobId, `Epoch ${of}: train loss ${report.loss.toFixed(4)}, validation loss ${(report.validationLoss ?? NaN).toFixed(4)}, validation accuracy ${pct(report.validationAccuracy ?? NaN)}`, metrics);
     });
   }
 
-  /** Waits for the bills in flight (after a stop, the steps done are billed). */
+  /** Waits for the bills and checkpoint writes in flight (after a stop, the steps done are billed); rethrows a failed write. */
   async settle(): Promise<void> {
     this.send();
     await Promise.allSettled(this.pending.splice(0));
+    await this.writing;
   }
 }
 
