@@ -57,9 +57,12 @@ export class FineTuneWorker implements FineTuneRunner {
   private readonly running = new Map<string, RunningJob>();
   private timer?: NodeJS.Timeout;
   private claiming = false;
+  private claimRound: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
   private queue?: JobQueue;
+  /** The queue worker's registration (stop waits for it, so the queue stops that worker too). */
+  private working?: Promise<void>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -84,7 +87,7 @@ export class FineTuneWorker implements FineTuneRunner {
     if (!this.config.workerEnabled || this.timer) return;
     this.timer = setInterval(() => this.wake(), this.config.pollIntervalMs);
     this.timer.unref();
-    this.queue?.work<{ jobId: string }>(FINE_TUNE_QUEUE, { concurrency: 1, pollingIntervalSeconds: 1 }, async (job) => this.claimAll(job.data.jobId))
+    this.working = this.queue?.work<{ jobId: string }>(FINE_TUNE_QUEUE, { concurrency: 1, pollingIntervalSeconds: 1 }, async (job) => this.claimAll(job.data.jobId))
       .catch((error) => this.logger.warn({ err: error }, 'could not take fine-tune jobs from the queue'));
     this.wake();
   }
@@ -105,7 +108,7 @@ export class FineTuneWorker implements FineTuneRunner {
       return;
     }
     this.claiming = true;
-    void this.claimAll()
+    this.claimRound = this.claimAll()
       .catch((error) => this.logger.warn({ err: error }, 'could not claim fine-tune jobs'))
       .finally(() => {
         this.claiming = false;
@@ -117,6 +120,10 @@ export class FineTuneWorker implements FineTuneRunner {
     while (!this.stopped && this.running.size < this.maxLocalJobs) {
       const id = await this.claim(only);
       if (!id) return;
+      if (this.stopped) {
+        await this.handBack(id);
+        return;
+      }
       const controller = new AbortController();
       const entry: RunningJob = { controller, done: Promise.resolve() };
       this.running.set(id, entry);
@@ -154,16 +161,21 @@ export class FineTuneWorker implements FineTuneRunner {
     }
   }
 
+  /** Gives up a claimed job's lease at once, so that the next worker resumes it. */
+  private async handBack(id: string): Promise<void> {
+    await this.dataSource.manager.update(FineTuneJob, { id, leaseOwner: this.owner }, { leaseExpiresAt: new Date(0) }).catch(() => undefined);
+  }
+
   private async settle(job: FineTuneJob, error: unknown): Promise<void> {
+    // NOTE: whatever fails while the server stops (the engine or the database going away) is not the job's fault.
+    if (this.stopped && !(error instanceof JobStop)) error = new JobStop('shutdown', 'the server is stopping');
     if (error instanceof JobStop && error.kind === 'cancelled') {
       await this.finish(job, FineTuneStatus.CANCELLED, {}, 'Cancelled on request');
       return;
     }
     if (error instanceof JobStop) {
       // NOTE: not the job's fault; it stays RUNNING with its lease handed back, and is resumed from its checkpoint.
-      if (error.kind === 'shutdown') {
-        await this.dataSource.manager.update(FineTuneJob, { id: job.id, leaseOwner: this.owner }, { leaseExpiresAt: new Date(0) }).catch(() => undefined);
-      }
+      if (error.kind === 'shutdown') await this.handBack(job.id);
       this.logger.info({ job: job.id, reason: error.message }, 'fine-tune job stopped; it will be resumed');
       return;
     }
@@ -208,6 +220,8 @@ export class FineTuneWorker implements FineTuneRunner {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const job of this.running.values()) job.controller.abort(new JobStop('shutdown', 'the server is stopping'));
+    await this.claimRound.catch(() => undefined);
     await Promise.allSettled([...this.running.values()].map((job) => job.done));
+    await this.working;
   }
 }
