@@ -134,12 +134,35 @@ export class FineTuneWorker implements FineTuneRunner {
     }
   }
 
+  /**
+   * NOTE: the claim runs on a connection of the pool directly, not through TypeORM (like the
+   * job queue's statements): a poll every second is no statement of the application's own.
+   */
   private async claim(only?: string): Promise<string | null> {
-    return this.dataSource.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
-      const rows = (await tx.query(CLAIM_SQL, [this.owner, this.config.leaseSeconds, this.config.maxRunningPerOrg, only ?? null])) as unknown;
-      const list = (Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string }>;
-      return list[0]?.id ?? null;
+    type Client = { query(text: string, values?: unknown[]): Promise<{ rows?: Array<{ id: string }> }> };
+    type Pool = { connect(callback: (error: unknown, client: Client | null, done: () => void) => void): unknown };
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    return new Promise((resolve, reject) => {
+      pool.connect((error, client, done) => {
+        if (error || !client) {
+          done();
+          reject(error ?? new Error('no database connection to claim fine-tune jobs'));
+          return;
+        }
+        const run = async () => {
+          await client.query('BEGIN');
+          try {
+            await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+            const result = await client.query(CLAIM_SQL, [this.owner, this.config.leaseSeconds, this.config.maxRunningPerOrg, only ?? null]);
+            await client.query('COMMIT');
+            return result.rows?.[0]?.id ?? null;
+          } catch (failure) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw failure;
+          }
+        };
+        run().then(resolve, reject).finally(done);
+      });
     });
   }
 
