@@ -105,7 +105,7 @@ for (const block of blocks) {
     }
     let output;
     try {
-      output = execFileSync('bash', ['-c', [...assignments, command].join('\n')], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      output = execFileSync('bash', ['-c', [...assignments, command].join('\n')], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
     } catch (error) {
       console.error(`README example failed: ${line}\n${error.stderr || error.message}`);
       process.exit(1);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { EngineConfig, engineConfigFromEnv } from '../inference';
+import { FineTuningConfig, fineTuningConfigFromEnv } from './fine-tuning/fine-tuning.config';
 
 /** Server configuration, read from the environment once at start-up (see the README's table). */
 export interface AppConfig {
@@ -41,6 +42,8 @@ export interface AppConfig {
   metricsToken?: string;
   /** The engine pool: ENGINE_DEVICES, ENGINE_WORKERS_PER_DEVICE, ... (inference/engine/engine.config.ts). */
   engine: EngineConfig;
+  /** Datasets' limits and the fine-tune worker: FINE_TUNE_* (api/fine-tuning/fine-tuning.config.ts). */
+  fineTuning: FineTuningConfig;
   /** The console bundle served at /console (CONSOLE_DIR); default dist/console (api/console.route.ts). */
   consoleDir?: string;
   /** Stripe (api/stripe/): without a secret key nothing calls Stripe and billing is complete locally. */
@@ -127,5 +130,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     platformSharePercent: percentFromEnv(env, 'PLATFORM_SHARE_PERCENT', '20'),
     consoleDir: env.CONSOLE_DIR ? path.resolve(env.CONSOLE_DIR) : undefined,
     billingJobs: (env.BILLING_JOBS ?? 'true') !== 'false',
+    fineTuning: fineTuningConfigFromEnv(env),
   };
 }

@@ -2,9 +2,10 @@ import { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AccountsResolver, ApiKeyFieldsResolver, ViewerFieldsResolver } from './accounts/accounts.resolver';
 import { CatalogueResolver } from './catalogue/catalogue.resolver';
-import { ModelFieldsResolver, PlanFieldsResolver } from './catalogue/catalogue-fields.resolver';
+import { ModelFieldsResolver, ModelVersionFieldsResolver, PlanFieldsResolver } from './catalogue/catalogue-fields.resolver';
 import { EngineStatusResolver } from './predictions/engine-status.resolver';
 import { authChecker } from './common/auth-checker';
+import { FineTuneJobFieldsResolver, FineTuningResolver } from './fine-tuning/fine-tuning.resolver';
 import { NodeResolver } from './common/node.resolver';
 import { MeteringResolver, UsageBucketFieldsResolver, UsageEventFieldsResolver } from './metering/metering.resolver';
 import { PredictionsResolver } from './predictions/predictions.resolver';
@@ -35,6 +36,9 @@ export const resolvers = [
   InvoiceFieldsResolver,
   InvoiceLineFieldsResolver,
   CreditNoteFieldsResolver,
+  ModelVersionFieldsResolver,
+  FineTuningResolver,
+  FineTuneJobFieldsResolver,
 ] as const;
 
 /** Builds the executable schema from the type-graphql classes (the SDL is emitted from this). */

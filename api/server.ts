@@ -154,6 +154,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     api = built.router;
     const pruneTimer = startPruningStoredResponses(services, logger);
     const expiryTimer = startExpiringUploads(services, logger);
+    services.fineTuneWorker.start();
     logger.info({ url: `http://localhost:${port}/graphql` }, 'marketplace API listening');
 
     return {
@@ -173,6 +174,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
         await drain.lingerUntilClosed(httpServer, Math.min(config.shutdownLingerMs, Math.max(0, graceEnds - Date.now())));
         await built.apollo.stop();
         logger.info('HTTP drained');
+        await services.fineTuneWorker.stop();
         await services.jobs.stop();
         await services.usageRecorder.stop();
         logger.info('usage recorder flushed');
@@ -186,6 +188,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   } catch (error) {
     logger.error({ err: error, pending: startup.pendingSteps() }, 'the server could not start');
     await new Promise((resolve) => httpServer.close(resolve));
+    await opened.services?.fineTuneWorker.stop().catch(() => undefined);
     await opened.services?.jobs.stop().catch(() => undefined);
     await opened.engine?.stop().catch(() => undefined);
     if (opened.dataSource?.isInitialized) await opened.dataSource.destroy().catch(() => undefined);

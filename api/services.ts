@@ -26,6 +26,7 @@ import { RateLimitBucketStore } from './subscriptions/rate-limit-bucket.store';
 import { RateLimiter } from './subscriptions/rate-limiter';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { StripeSyncService } from './stripe/stripe-sync.service';
+import { createFineTuning } from './fine-tuning/fine-tuning.services';
 
 /** Hooks for benchmarks and tests only; production passes none. */
 export interface ServiceHooks {
@@ -71,6 +72,8 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   nodes.register('Subscription', (ctx, id) => subscriptions.findOwned(ctx, toGlobalId('Subscription', id)));
   nodes.register('UsageEvent', (ctx, id) => usageEvents.findVisible(ctx, id));
   nodes.register('Invoice', (ctx, id) => billing.invoices.findVisible(ctx, id));
+  const modelVersions = new ModelVersionService(models, files, 30_000);
+  const fineTuning = createFineTuning({ dataSource, config, engine: deps.engine, logger, files, models, modelVersions, entitlements, usageRecorder, nodes });
   const services = {
     engine: deps.engine,
     /** Background jobs (pg-boss): started by the server after the migrations, stopped before the database closes. */
@@ -85,7 +88,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
     }),
     organizations: new OrganizationService(),
     models,
-    modelVersions: new ModelVersionService(models, files, 30_000),
+    modelVersions,
     plans: new PlanService(models),
     nodes,
     subscriptions,
@@ -101,6 +104,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
       deadlineMs: 30_000,
     }),
     billing,
+    ...fineTuning,
   };
   built = services;
   // HOOK: a finalized invoice is queued for Stripe, and a voided one voided there, in billing's own transaction.
@@ -109,6 +113,7 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   if (config.billingJobs) {
     billing.jobs.register(services.jobs).catch((error) => logger.error({ err: error }, 'the billing period-end job could not be registered'));
   }
+  fineTuning.attachServicesToFineTuning(services);
   return services;
 }
 

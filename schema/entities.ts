@@ -17,7 +17,12 @@ import { CreditNote } from './billing/credit-note.entity';
 import { Invoice } from './billing/invoice.entity';
 import { InvoiceLine } from './billing/invoice-line.entity';
 import { SubscriptionPlanPeriod } from './billing/subscription-plan-period.entity';
+import { Dataset } from './fine-tuning/dataset.entity';
+import { FineTuneCheckpoint } from './fine-tuning/fine-tune-checkpoint.entity';
+import { FineTuneEvent } from './fine-tuning/fine-tune-event.entity';
+import { FineTuneJob } from './fine-tuning/fine-tune-job.entity';
 
 /** Every TypeORM entity, in one list for the data source and the drift check. */
 export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse,
-  BillingAccount, Invoice, InvoiceLine, CreditNote, SubscriptionPlanPeriod, StripeOutboxEntry, StripeWebhookEvent];
+  BillingAccount, Invoice, InvoiceLine, CreditNote, SubscriptionPlanPeriod, StripeOutboxEntry, StripeWebhookEvent,
+  Dataset, FineTuneJob, FineTuneEvent, FineTuneCheckpoint];

@@ -60,3 +60,14 @@ export class PlanFieldsResolver {
     return ctx.loaders.chargesByPlanId.load(plan.id);
   }
 }
+
+/** `ModelVersion.model`, through the per-request DataLoader. */
+@Resolver(() => ModelVersion)
+export class ModelVersionFieldsResolver {
+  @FieldResolver(() => Model, { description: 'The model this version belongs to.' })
+  async model(@Root() version: ModelVersion, @Ctx() ctx: AuthenticatedContext): Promise<Model> {
+    const model = await ctx.loaders.modelById.load(version.modelId);
+    if (!model) throw notFound('Model');
+    return model;
+  }
+}

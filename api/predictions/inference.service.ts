@@ -68,7 +68,8 @@ export class InferenceService {
   }
 
   private async entitlementOrThrow(ctx: RequestContext, serving: ServingVersion): Promise<Entitlement> {
-    const entitlement = await this.entitlements.find(ctx.principal!.organizationId, serving.model.id, ctx.now());
+    // NOTE: a private fine-tune is called under the subscription to the model it was tuned from.
+    const entitlement = await this.entitlements.find(ctx.principal!.organizationId, serving.model.baseModelId ?? serving.model.id, ctx.now());
     if (!entitlement) {
       throw new ApiError(ErrorCode.FORBIDDEN, `Your organisation has no active subscription to the model "${serving.model.slug}"; subscribe to one of its plans first`, {
         modelId: serving.model.globalId,
@@ -91,7 +92,7 @@ export class InferenceService {
       const answer = await this.infer(call, prepared);
       const outcome = await this.recordOrThrow(call.ctx, {
         organizationId: call.ctx.principal!.organizationId, subscriptionId: call.entitlement.subscription.id,
-        apiKeyId: call.ctx.principal!.apiKeyId, modelId: call.serving.model.id, modelVersionId: call.serving.version.id,
+        apiKeyId: call.ctx.principal!.apiKeyId, modelId: call.serving.model.baseModelId ?? call.serving.model.id, modelVersionId: call.serving.version.id,
         occurredAt: call.ctx.now(), idempotencyKey: call.input.requestId ?? generatedIdempotencyKey(), usage: answer.usage,
         stored: call.hash ? { requestHash: call.hash, response: toStoredJson(answer) } : undefined,
       });

@@ -22,6 +22,8 @@ export interface BatchPolicy {
   maxBatchSize: number;
   maxQueueDelayMs: number;
   maxQueueLength: number;
+  /** Background work: dispatched to idle workers only, and only while `yieldTo()` says no inference waits. */
+  background?: boolean;
 }
 
 /** A request's result as the batcher answers it. */
@@ -112,7 +114,14 @@ export class DynamicBatcher {
     private readonly policy: BatchPolicy,
     private readonly requestPump: () => void,
     private readonly metrics?: EngineMetricsListener,
+    /** For background batchers: true while inference requests wait on the device (then this one yields). */
+    private readonly yieldTo: () => boolean = () => false,
   ) {}
+
+  /** Whether this batcher carries background work (training steps). */
+  get background(): boolean {
+    return this.policy.background === true;
+  }
 
   /** Requests waiting to be dispatched. */
   get length(): number {
@@ -145,6 +154,7 @@ export class DynamicBatcher {
 
   /** Tries to start one batch; true when it did (the caller may call again). */
   tryDispatch(): boolean {
+    if (this.policy.background) return this.tryDispatchBackground();
     const now = performance.now();
     const target = this.targetRows(now);
     const batch = this.candidate(target);
@@ -159,6 +169,22 @@ export class DynamicBatcher {
     }
     this.take(batch);
     void this.send(host, batch, rows, now);
+    return true;
+  }
+
+  /**
+   * NOTE: a background request (a training step) takes the device only between inference
+   * batches: an idle worker, no inference queued on the device. It never waits in a busy
+   * worker's pipeline slot, so an inference batch arriving meanwhile waits at most one step.
+   */
+  private tryDispatchBackground(): boolean {
+    if (this.queue.length === 0 || this.yieldTo()) return false;
+    const batch = this.candidate(1);
+    if (batch.length === 0) return false;
+    const host = this.executor.acquire(this.sessionKey, false);
+    if (!host) return false;
+    this.take(batch);
+    void this.send(host, batch, batch[0].rows, performance.now());
     return true;
   }
 

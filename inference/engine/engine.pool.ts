@@ -187,14 +187,24 @@ export class EnginePool {
       maxBatchSize: ref.maxBatchSize ?? this.config.maxBatchSize,
       maxQueueDelayMs: ref.maxQueueDelayMs ?? this.config.maxQueueDelayMs,
       maxQueueLength: this.config.maxQueueLength,
+      background: ref.background === true,
     };
-    const batcher = new DynamicBatcher(ref.id, slot.sessionKey, group, policy, () => this.schedulePump(), this.metrics);
+    const yieldTo = () => this.inferenceQueuedOn(group.device.id);
+    const batcher = new DynamicBatcher(ref.id, slot.sessionKey, group, policy, () => this.schedulePump(), this.metrics, yieldTo);
     if (this.stopping) batcher.flush();
     return batcher;
   }
 
   private workersOn(deviceId: string): number {
     return workersFor(this.config, this.config.devices.find((d) => d.id === deviceId)!);
+  }
+
+  /** Whether inference (not background) requests wait in a batcher of the device. */
+  private inferenceQueuedOn(deviceId: string): boolean {
+    for (const s of this.slots.values()) {
+      if (s.deviceId === deviceId && s.batcher && !s.batcher.background && s.batcher.length > 0) return true;
+    }
+    return false;
   }
 
   private pendingOn(deviceId: string): number {
@@ -245,7 +255,9 @@ export class EnginePool {
   /** Lets every batcher start batches while workers have room (round-robin across models). */
   private pump(): void {
     this.draining = this.draining.filter((b) => b.busy);
-    const all = [...[...this.slots.values()].flatMap((s) => (s.batcher ? [s.batcher] : [])), ...this.draining];
+    const batchers = [...[...this.slots.values()].flatMap((s) => (s.batcher ? [s.batcher] : [])), ...this.draining];
+    // NOTE: inference batchers first; background work (training steps) only takes what is left.
+    const all = [...batchers.filter((b) => !b.background), ...batchers.filter((b) => b.background)];
     let progressed = true;
     while (progressed) {
       progressed = false;

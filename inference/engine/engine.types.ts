@@ -30,6 +30,11 @@ export interface ModelRef {
   maxBatchSize?: number;
   /** How long a request may wait for others to fill its batch. */
   maxQueueDelayMs?: number;
+  /**
+   * Background work (training steps): runs only on an idle worker and only while no inference
+   * request waits on the device, so serving keeps its latency; inference always goes first.
+   */
+  background?: boolean;
 }
 
 /** One input or output of a model, as the loaded session reports it. */

@@ -30,6 +30,25 @@ export interface SoftmaxHeadGraphIds {
   evaluate?: string;
 }
 
+/** Where a resumed run picks up: the state (head + optimizer) at the end of `epoch`. */
+export interface HeadTrainingCheckpoint {
+  /** Epochs done (1-based; 0 = none). */
+  epoch: number;
+  /** Steps done in all. */
+  step: number;
+  /** `weight`, `bias` and the optimizer state tensors, as the step graph returns them. */
+  state: Record<string, EngineTensor>;
+}
+
+/** One finished step, told to `onStep`. */
+export interface StepReport {
+  epoch: number;
+  /** 1-based, counted over the whole run (a resumed run goes on from its checkpoint's step). */
+  step: number;
+  rows: number;
+  loss: number;
+}
+
 /** How to train. */
 export interface HeadTrainingOptions {
   epochs: number;
@@ -42,6 +61,17 @@ export interface HeadTrainingOptions {
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /** Start from these weights instead of a seeded small random init. */
   initialHead?: LinearHead;
+  /** Carry on from a checkpoint (its epochs are skipped; later shuffles are as in an unbroken run). */
+  resumeFrom?: HeadTrainingCheckpoint;
+  /** Called after every step; awaited. */
+  onStep?: (report: StepReport) => void | Promise<void>;
+  /** Called after every epoch with the checkpoint to resume from; awaited, after `onEpoch`. */
+  onCheckpoint?: (checkpoint: HeadTrainingCheckpoint, report: EpochReport) => void | Promise<void>;
+}
+
+/** Steps of one epoch over `rows` rows in batches of `batchSize`. */
+export function stepsPerEpoch(rows: number, batchSize: number): number {
+  return Math.ceil(rows / batchSize);
 }
 
 /** A trained head and its per-epoch history. */
@@ -64,24 +94,30 @@ export class SoftmaxHeadTrainer {
     private readonly optimizer: HeadOptimizer,
   ) {}
 
-  /** Runs the epochs; rejects with the signal's reason when aborted. */
+  /**
+   * Runs the epochs; rejects with the signal's reason when aborted (checked before every step).
+   * Each epoch's shuffle is drawn from (seed, epoch), so a run resumed from a checkpoint takes
+   * the same batches as one that never stopped.
+   */
   async train(data: HeadTrainingSet, options: HeadTrainingOptions): Promise<HeadTrainingResult> {
     this.assertTrainingSet(data);
-    const random = new SeededRandom(options.seed ?? 1);
-    let state = this.initialState(random, options.initialHead);
-    const order = data.labels.map((_, i) => i);
+    const seed = options.seed ?? 1;
+    let state = options.resumeFrom ? { ...options.resumeFrom.state } : this.initialState(new SeededRandom(seed), options.initialHead);
+    let step = options.resumeFrom?.step ?? 0;
     const history: EpochReport[] = [];
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    for (let epoch = (options.resumeFrom?.epoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
       const totals = { loss: 0, accuracy: 0, steps: 0 };
-      random.shuffle(order);
+      const order = new SeededRandom(epochSeed(seed, epoch)).shuffle(data.labels.map((_, i) => i));
       for (let start = 0; start < order.length; start += options.batchSize) {
         options.signal?.throwIfAborted();
         const rows = order.slice(start, start + options.batchSize);
         const out = await this.runner.run(this.graphs.step, { ...this.batchFeeds(data, rows), ...state, learning_rate: floatTensor(Float32Array.of(options.learningRate), []) });
         state = this.nextState(out);
-        totals.loss += floatDataOrThrow(out.loss, 'loss')[0] * rows.length;
+        const loss = floatDataOrThrow(out.loss, 'loss')[0];
+        totals.loss += loss * rows.length;
         totals.accuracy += floatDataOrThrow(out.accuracy, 'accuracy')[0] * rows.length;
         totals.steps++;
+        await options.onStep?.({ epoch, step: ++step, rows: rows.length, loss });
       }
       const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / order.length, accuracy: totals.accuracy / order.length };
       if (options.validation && this.graphs.evaluate) {
@@ -90,8 +126,14 @@ export class SoftmaxHeadTrainer {
       }
       history.push(report);
       await options.onEpoch?.(report);
+      await options.onCheckpoint?.({ epoch, step, state }, report);
     }
     return { head: this.headOf(state), history };
+  }
+
+  /** The head held by a checkpoint's state. */
+  headOf(state: Record<string, EngineTensor>): LinearHead {
+    return { weight: floatDataOrThrow(state.weight, 'weight'), bias: floatDataOrThrow(state.bias, 'bias') };
   }
 
   /** Loss and accuracy of a head on a data set through the eval graph. */
@@ -125,10 +167,6 @@ export class SoftmaxHeadTrainer {
     }));
   }
 
-  private headOf(state: Record<string, EngineTensor>): LinearHead {
-    return { weight: floatDataOrThrow(state.weight, 'weight'), bias: floatDataOrThrow(state.bias, 'bias') };
-  }
-
   private batchFeeds(data: HeadTrainingSet, rows: number[]): Record<string, EngineTensor> {
     const { dim } = this.shape;
     const features = new Float32Array(rows.length * dim);
@@ -143,4 +181,9 @@ export class SoftmaxHeadTrainer {
     const bad = data.labels.find((l) => !Number.isInteger(l) || l < 0 || l >= classes);
     if (bad !== undefined) throw new Error(`label ${bad} is outside 0..${classes - 1}`);
   }
+}
+
+/** The shuffle seed of one epoch of a run (shared by the trainers, so a resumed run shuffles alike). */
+export function epochSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) + epoch) >>> 0;
 }

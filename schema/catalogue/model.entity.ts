@@ -50,6 +50,10 @@ export class Model implements Node {
   @Column({ type: 'text', default: ModelVisibility.PUBLIC })
   visibility!: ModelVisibility;
 
+  /** For a private fine-tune: the catalogue model it was tuned from (its calls are billed under that model's plan). */
+  @Column({ type: 'uuid', nullable: true })
+  baseModelId!: string | null;
+
   @Field(() => DateTimeScalar)
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;

@@ -1,0 +1,338 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { DataSource } from 'typeorm';
+import {
+  buildFineTunedTextClassifier, buildSoftmaxHeadEval, buildSoftmaxHeadStep, buildTextBodyEval, buildTextBodyStep, buildTextClassifier,
+  buildTextFeatureExtractor, EnginePool, EngineTensor, EpochReport, extractTextFeatures, floatDataOrThrow, HeadTrainingCheckpoint,
+  HeadTrainingSet, LinearHead, PoolStepRunner, readTextModelBodyOrThrow, SoftmaxHeadTrainer, stepsPerEpoch, StepReport, TextBodyTrainer,
+  TextModelBody, tokenize, tokenizedSet,
+} from '../../inference';
+import { FilePurpose, ModelTask, ModelVisibility } from '../../schema/catalogue/catalogue.enums';
+import { Model } from '../../schema/catalogue/model.entity';
+import { ModelVersion } from '../../schema/catalogue/model-version.entity';
+import { toGlobalId } from '../../schema/common/global-id';
+import { Dataset, DatasetRow } from '../../schema/fine-tuning/dataset.entity';
+import { FineTuneCheckpoint } from '../../schema/fine-tuning/fine-tune-checkpoint.entity';
+import { FineTuneBaseline, FineTuneJob } from '../../schema/fine-tuning/fine-tune-job.entity';
+import { Meter } from '../../schema/metering/meter.enum';
+import { RequestContext } from '../context';
+import type { FileStore } from '../catalogue/file-store.service';
+import type { ModelVersionService } from '../catalogue/model-version.service';
+import type { MeteredCall, UsageSink } from '../metering/usage-recorder';
+import { logMessage, logMetrics } from './fine-tune-events';
+
+const OPTIMIZER = { kind: 'adam' as const };
+const FEATURE_BATCH = 256;
+const BILL_EVERY_STEPS = 64;
+const BILL_EVERY_MS = 500;
+/**
+ * NOTE: the quality bar of the frozen body: when the head alone reaches this validation
+ * accuracy the job stops there; otherwise as many epochs again adapt the body's embedding table too.
+ */
+export const FROZEN_BODY_QUALITY_BAR = 0.9;
+
+/** What training produced: a head, and the adapted embedding table when the body was trained too. */
+interface Trained {
+  head: LinearHead;
+  embedding?: Float32Array;
+  validationAccuracy: number;
+  validationLoss: number;
+}
+
+/** What training needs from the server. */
+export interface FineTuneTrainingDeps {
+  dataSource: DataSource;
+  engine: EnginePool;
+  files: FileStore;
+  modelVersions: ModelVersionService;
+  usage: UsageSink;
+  /** Where a run writes its graphs (one folder per attempt, removed afterwards). */
+  workDir: string;
+  /** A context acting as the job's organisation (to publish the tuned version as its owner). */
+  contextFor(job: FineTuneJob): RequestContext;
+}
+
+/** The tuned model's version, once published. */
+export interface TrainingOutcome {
+  model: Model;
+  version: ModelVersion;
+  validationAccuracy: number;
+}
+
+/** Packs float32 tensors into one buffer: a 4-byte header length, a JSON header of names and dims, then the data. */
+function packTensors(state: Record<string, EngineTensor>): Buffer {
+  const entries = Object.entries(state).map(([name, t]) => ({ name, dims: t.dims, data: floatDataOrThrow(t, name) }));
+  const header = Buffer.from(JSON.stringify(entries.map(({ name, dims, data }) => ({ name, dims, length: data.length }))));
+  const parts = entries.map(({ data }) => Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const size = Buffer.alloc(4);
+  size.writeUInt32LE(header.length);
+  return Buffer.concat([size, header, ...parts]);
+}
+
+/** NOTE: PGlite returns bytea as a Uint8Array, pg as a Buffer. */
+function unpackTensors(bytes: Uint8Array): Record<string, EngineTensor> {
+  const packed = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = packed.readUInt32LE(0);
+  const header = JSON.parse(packed.subarray(4, 4 + headerLength).toString('utf8')) as Array<{ name: string; dims: number[]; length: number }>;
+  let offset = 4 + headerLength;
+  const state: Record<string, EngineTensor> = {};
+  for (const { name, dims, length } of header) {
+    const data = new Float32Array(length);
+    Buffer.from(data.buffer).set(packed.subarray(offset, offset + length * 4));
+    offset += length * 4;
+    state[name] = { type: 'float32', dims, data };
+  }
+  return state;
+}
+
+/**
+ * Runs one claimed job on the engine pool: the base body turns the dataset's rows into
+ * features, the softmax-head step graphs fit a head (Adam), each epoch is checkpointed after
+ * its steps are billed; then the tuned classifier (base body + head) is validated like an
+ * upload and published as a PRIVATE model of the partner. Resumes from the last checkpoint.
+ */
+export class FineTuneTraining {
+  constructor(private readonly deps: FineTuneTrainingDeps) {}
+
+  async run(job: FineTuneJob, signal: AbortSignal): Promise<TrainingOutcome> {
+    const { dataSource } = this.deps;
+    const dataset = await dataSource.getRepository(Dataset).createQueryBuilder('d').addSelect('d.rows').where('d.id = :id', { id: job.datasetId }).getOneOrFail();
+    const baseVersion = await dataSource.getRepository(ModelVersion).findOneByOrFail({ id: job.baseVersionId });
+    const basePath = this.deps.files.blobPath(baseVersion.sha256);
+    const baseBytes = await readFile(basePath);
+    const body = readTextModelBodyOrThrow(baseBytes);
+    const labels = dataset.labels.map((l) => l.label);
+    const shape = { dim: body.embeddingDim, classes: labels.length };
+    const runner = new PoolStepRunner(this.deps.engine, path.join(this.deps.workDir, `${job.id}-${job.attempts}`), `fine-tune:${job.id}:${job.attempts}`);
+    try {
+      await runner.register('extractor', buildTextFeatureExtractor(body));
+      await runner.register('step', buildSoftmaxHeadStep(shape, OPTIMIZER));
+      await runner.register('eval', buildSoftmaxHeadEval(shape));
+      runner.registerFile('base', basePath);
+      const rows = dataset.rows!;
+      const baseline = job.baseline ?? (await this.measureBaseline(job, runner, body, rows.validation, baseVersion.labels ?? []));
+      const trained = await this.train(job, runner, body, labels, rows.train, rows.validation, signal);
+      const bytes = trained.embedding
+        ? buildTextClassifier({ spec: body.spec, embeddingDim: body.embeddingDim, labels, weights: { embedding: trained.embedding, head: trained.head } })
+        : buildFineTunedTextClassifier(baseBytes, trained.head, labels);
+      const published = await this.publish(job, bytes, labels, baseVersion);
+      await logMetrics(dataSource.manager, job.id, `Tuned validation accuracy ${pct(trained.validationAccuracy)} (base model: ${pct(baseline.validationAccuracy)})`, {
+        valid_accuracy: trained.validationAccuracy, valid_loss: trained.validationLoss, base_valid_accuracy: baseline.validationAccuracy,
+      });
+      return { ...published, validationAccuracy: trained.validationAccuracy };
+    } finally {
+      await runner.close();
+    }
+  }
+
+  private async features(runner: PoolStepRunner, body: TextModelBody, rows: DatasetRow[], labels: string[], signal: AbortSignal): Promise<HeadTrainingSet> {
+    const { features } = await extractTextFeatures(runner, 'extractor', rows.map((r) => r.text), body.spec, { batchSize: FEATURE_BATCH, signal });
+    return { features, labels: rows.map((r) => labels.indexOf(r.label)) };
+  }
+
+  /** NOTE: the base model's accuracy on the job's validation rows, its labels matched to the dataset's by name (case-insensitive). */
+  private async measureBaseline(job: FineTuneJob, runner: PoolStepRunner, body: TextModelBody, rows: DatasetRow[], baseLabels: string[]): Promise<FineTuneBaseline> {
+    let right = 0;
+    for (let start = 0; start < rows.length; start += FEATURE_BATCH) {
+      const part = rows.slice(start, start + FEATURE_BATCH);
+      const out = await runner.run('base', tokenize(part.map((r) => r.text), body.spec).inputs);
+      const scores = floatDataOrThrow(out.probabilities ?? out.logits, 'probabilities');
+      const classes = scores.length / part.length;
+      part.forEach((row, i) => {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (scores[i * classes + c] > scores[i * classes + best]) best = c;
+        if ((baseLabels[best] ?? '').toLowerCase() === row.label.toLowerCase()) right++;
+      });
+    }
+    const known = new Set(baseLabels.map((l) => l.toLowerCase()));
+    const baseline: FineTuneBaseline = {
+      validationAccuracy: right / rows.length,
+      sharedLabels: [...new Set(rows.map((r) => r.label))].filter((l) => known.has(l.toLowerCase())),
+    };
+    await this.deps.dataSource.getRepository(FineTuneJob).update({ id: job.id }, { baseline });
+    await logMetrics(this.deps.dataSource.manager, job.id, `Base model accuracy on the ${rows.length} validation rows: ${pct(baseline.validationAccuracy)}`, { base_valid_accuracy: baseline.validationAccuracy });
+    return baseline;
+  }
+
+  /**
+   * Stage 1 fits a head on the frozen body's features (Adam, epochs 1..E); below the quality
+   * bar, stage 2 (epochs E+1..2E) trains embedding table and head together (SGD). Each epoch
+   * is checkpointed once its steps are billed; a resumed job picks its stage from the checkpoint.
+   */
+  private async train(job: FineTuneJob, runner: PoolStepRunner, body: TextModelBody, labels: string[], trainRows: DatasetRow[], validationRows: DatasetRow[], signal: AbortSignal): Promise<Trained> {
+    const { epochs, batchSize, learningRate, seed } = job.hyperparameters;
+    const db = this.deps.dataSource.manager;
+    const perEpoch = stepsPerEpoch(trainRows.length, batchSize);
+    const resumeFrom = await this.lastCheckpoint(job);
+    if (resumeFrom) await logMessage(db, job.id, `Resuming from the checkpoint of epoch ${resumeFrom.epoch} (step ${resumeFrom.step})`);
+    const meter = new StepMeter(job, runner, this.deps, epochs);
+    let head: LinearHead;
+    let frozen: { loss: number; accuracy: number };
+    const shape = { dim: body.embeddingDim, classes: labels.length };
+    const headTrainer = new SoftmaxHeadTrainer(runner, { step: 'step', evaluate: 'eval' }, shape, OPTIMIZER);
+    if (!resumeFrom || resumeFrom.epoch < epochs) {
+      await db.update(FineTuneJob, { id: job.id }, { totalSteps: epochs * perEpoch });
+      const train = await this.features(runner, body, trainRows, labels, signal);
+      const validation = await this.features(runner, body, validationRows, labels, signal);
+      ({ head } = await headTrainer.train(train, {
+        epochs, batchSize, learningRate, seed, signal, validation, resumeFrom,
+        onStep: (step) => meter.step(step), onCheckpoint: (checkpoint, report) => meter.checkpoint(checkpoint, report, 'head'),
+      }).finally(() => meter.settle()));
+      await meter.settle();
+      frozen = await headTrainer.evaluate(head, validation);
+    } else {
+      const last = await this.checkpointAt(job, epochs);
+      head = headTrainer.headOf(last.state);
+      frozen = { loss: last.metrics.valid_loss, accuracy: last.metrics.valid_accuracy };
+    }
+    if (frozen.accuracy >= FROZEN_BODY_QUALITY_BAR) return { head, validationAccuracy: frozen.accuracy, validationLoss: frozen.loss };
+    if (!resumeFrom || resumeFrom.epoch <= epochs) {
+      await db.update(FineTuneJob, { id: job.id }, { totalSteps: 2 * epochs * perEpoch });
+      await logMessage(db, job.id, `The frozen body reaches ${pct(frozen.accuracy)} on validation (bar ${pct(FROZEN_BODY_QUALITY_BAR)}): adapting its embedding table too, for ${epochs} more epochs`);
+    }
+    const bodyShape = { spec: body.spec, dim: body.embeddingDim, classes: labels.length };
+    await runner.register('body-step', buildTextBodyStep(bodyShape));
+    await runner.register('body-eval', buildTextBodyEval(bodyShape));
+    const bodyTrainer = new TextBodyTrainer(runner, { step: 'body-step', evaluate: 'body-eval' }, bodyShape);
+    const labelsOf = (part: DatasetRow[]) => part.map((r) => labels.indexOf(r.label));
+    const train = tokenizedSet(trainRows.map((r) => r.text), labelsOf(trainRows), body.spec);
+    const validation = tokenizedSet(validationRows.map((r) => r.text), labelsOf(validationRows), body.spec);
+    const weights = await bodyTrainer.train(train, {
+      firstEpoch: epochs + 1, lastEpoch: 2 * epochs, batchSize, learningRate: learningRate * 10 * batchSize, seed, signal, validation,
+      initial: { embedding: body.embedding, head }, stepsBefore: epochs * perEpoch, resumeFrom: resumeFrom && resumeFrom.epoch > epochs ? resumeFrom : undefined,
+      onStep: (step) => meter.step(step), onCheckpoint: (checkpoint, report) => meter.checkpoint(checkpoint, report, 'body'),
+    }).finally(() => meter.settle());
+    await meter.settle();
+    const adapted = await bodyTrainer.evaluate(weights, validation);
+    return { head: weights.head, embedding: weights.embedding, validationAccuracy: adapted.accuracy, validationLoss: adapted.loss };
+  }
+
+  private async lastCheckpoint(job: FineTuneJob): Promise<HeadTrainingCheckpoint | undefined> {
+    const found = await this.deps.dataSource.getRepository(FineTuneCheckpoint).createQueryBuilder('c').addSelect('c.state')
+      .where('c.jobId = :id', { id: job.id }).orderBy('c.epoch', 'DESC').getOne();
+    return found ? { epoch: found.epoch, step: found.step, state: unpackTensors(found.state!) } : undefined;
+  }
+
+  private async checkpointAt(job: FineTuneJob, epoch: number): Promise<HeadTrainingCheckpoint & { metrics: Record<string, number> }> {
+    const found = await this.deps.dataSource.getRepository(FineTuneCheckpoint).createQueryBuilder('c').addSelect('c.state')
+      .where('c.jobId = :id AND c.epoch = :epoch', { id: job.id, epoch }).getOneOrFail();
+    return { epoch: found.epoch, step: found.step, state: unpackTensors(found.state!), metrics: found.metrics };
+  }
+
+  /**
+   * Saves the tuned ONNX file and publishes it (inspected like an upload) as version 1 of a
+   * PRIVATE model of the partner. Idempotent: a resumed job finds the model by its slug.
+   */
+  private async publish(job: FineTuneJob, bytes: Uint8Array, labels: string[], baseVersion: ModelVersion): Promise<{ model: Model; version: ModelVersion }> {
+    const ctx = this.deps.contextFor(job);
+    const base = await ctx.db.findOneByOrFail(Model, { id: job.baseModelId });
+    const slug = `${base.slug}-${job.suffix ?? 'ft'}-${job.id.slice(0, 8)}`;
+    const model = (await ctx.db.findOneBy(Model, { slug })) ?? (await ctx.db.save(ctx.db.create(Model, {
+      organizationId: job.organizationId, slug, name: `${base.name} (${job.suffix ?? 'fine-tuned'})`, task: ModelTask.TEXT_CLASSIFICATION,
+      description: `Fine-tuned from ${base.slug} on a dataset of the organisation; labels: ${labels.join(', ')}.`,
+      tags: [...base.tags, 'fine-tuned'], visibility: ModelVisibility.PRIVATE, baseModelId: base.id,
+    })));
+    const existing = await ctx.db.findOneBy(ModelVersion, { modelId: model.id, version: '1' });
+    if (existing) return { model, version: existing };
+    const file = await this.deps.files.save(Readable.from(Buffer.from(bytes)), job.organizationId, FilePurpose.MODEL);
+    const result = await this.deps.modelVersions.publish(ctx, {
+      modelId: model.globalId, fileId: toGlobalId('File', file.id), version: '1', labels, preprocessing: baseVersion.preprocessing ?? undefined,
+    });
+    if (!result.value) {
+      await ctx.db.delete(Model, { id: model.id });
+      throw new Error(`the tuned model did not pass validation: ${result.userErrors.map((e) => e.message).join('; ')}`);
+    }
+    return { model, version: result.value };
+  }
+}
+
+/**
+ * Bills each step (TRAINING_STEPS 1 and its COMPUTE_MS, keyed by job and step, so a step
+ * redone after a resume is not billed again) without waiting for the commit, and writes each
+ * epoch's checkpoint only once the steps before it are committed.
+ */
+class StepMeter {
+  private readonly pending: Array<Promise<unknown>> = [];
+  private unsent: MeteredCall[] = [];
+  private carriedMs = 0;
+  private lastSent = Date.now();
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly job: FineTuneJob,
+    private readonly runner: PoolStepRunner,
+    private readonly deps: FineTuneTrainingDeps,
+    private readonly epochs: number,
+  ) {}
+
+  step({ step }: StepReport): void {
+    this.carriedMs += this.runner.takeComputeMs();
+    const wholeMs = Math.floor(this.carriedMs);
+    this.carriedMs -= wholeMs;
+    const job = this.job;
+    this.unsent.push({
+      organizationId: job.organizationId, subscriptionId: job.subscriptionId, apiKeyId: job.apiKeyId,
+      modelId: job.baseModelId, modelVersionId: job.baseVersionId, occurredAt: new Date(),
+      idempotencyKey: `fine-tune:${job.id}:step:${step}`,
+      usage: [{ meter: Meter.TRAINING_STEPS, quantity: 1n }, { meter: Meter.COMPUTE_MS, quantity: BigInt(wholeMs) }],
+    });
+    if (this.unsent.length >= BILL_EVERY_STEPS || Date.now() - this.lastSent >= BILL_EVERY_MS) this.send();
+  }
+
+  /**
+   * NOTE: steps go to the recorder in groups (one group commit, not one per step: on the
+   * embedded database every statement holds the event loop); each still has its own key.
+   */
+  private send(): void {
+    const calls = this.unsent;
+    this.unsent = [];
+    this.lastSent = Date.now();
+    for (const call of calls) this.pending.push(this.deps.usage.record(call));
+  }
+
+  /**
+   * Writes an epoch's checkpoint in the background (training goes on meanwhile), in epoch
+   * order, each once the steps before it are committed. A failed write fails the job at the
+   * next checkpoint or at the end.
+   */
+  checkpoint(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
+    this.send();
+    const billed = Promise.all(this.pending.splice(0));
+    const previous = this.writing;
+    this.writing = (async () => {
+      await previous;
+      // NOTE: steps are billed before their checkpoint is written, so a resumed job neither re-bills (same keys) nor skips one.
+      await billed;
+      await this.write(checkpoint, report, stage);
+    })();
+    this.writing.catch(() => undefined);
+    return previous;
+  }
+
+  private async write(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
+    const metrics = {
+      epoch: report.epoch, step: checkpoint.step, train_loss: report.loss, train_accuracy: report.accuracy,
+      valid_loss: report.validationLoss ?? NaN, valid_accuracy: report.validationAccuracy ?? NaN, body_trained: stage === 'body' ? 1 : 0,
+    };
+    const jobId = this.job.id;
+    const of = stage === 'head' ? `${report.epoch}/${this.epochs}` : `${report.epoch}/${2 * this.epochs} (body and head)`;
+    const state = packTensors(checkpoint.state);
+    await this.deps.dataSource.transaction(async (tx) => {
+      await tx.save(tx.create(FineTuneCheckpoint, { jobId, epoch: checkpoint.epoch, step: checkpoint.step, metrics, state }));
+      await tx.update(FineTuneJob, { id: jobId }, { trainedSteps: checkpoint.step });
+      await logMetrics(tx, jobId, `Epoch ${of}: train loss ${report.loss.toFixed(4)}, validation loss ${(report.validationLoss ?? NaN).toFixed(4)}, validation accuracy ${pct(report.validationAccuracy ?? NaN)}`, metrics);
+    });
+  }
+
+  /** Waits for the bills and checkpoint writes in flight (after a stop, the steps done are billed); rethrows a failed write. */
+  async settle(): Promise<void> {
+    this.send();
+    await Promise.allSettled(this.pending.splice(0));
+    await this.writing;
+  }
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
