@@ -127,6 +127,11 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // NOTE: idle keep-alive sockets are closed by the client first (undici after 4 s, proxies and
+  // load balancers after about 60 s): a server that closed them first (Node's 5 s) could close one
+  // just as a request arrives on it, which the client sees as a reset.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const drain = new RequestDrain();
   app.use(requestLog(logger, metrics));
   app.use(drain.middleware());

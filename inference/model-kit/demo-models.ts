@@ -41,14 +41,14 @@ export interface DemoModel {
 
 const SENTIMENT_DIM = 16;
 /** Fixed random dimensions the sentiment classifier's body carries for fine-tuning (head weight 0). */
-const SENTIMENT_RANDOM_DIMS = 48;
+const SENTIMENT_RANDOM_DIMS = 16;
 
 /**
- * The sentiment model's tokenizer: 65,536 hashed buckets of unigrams and bigrams, negated
+ * The sentiment model's tokenizer: 32,768 hashed buckets of unigrams and bigrams, negated
  * unigrams (`not_good`) and "but" clauses weighing 3x.
  */
 export function sentimentTokenizerSpec(): TokenizerSpec {
-  return defaultTokenizerSpec({ buckets: 65_536, negation: 'scope', contrastWeight: 3 });
+  return defaultTokenizerSpec({ buckets: 32_768, negation: 'scope', contrastWeight: 3 });
 }
 
 /** The demo sentiment model's data: what it trains on and its in-domain held-out split. */
@@ -95,7 +95,7 @@ function buildReviewModels(): DemoModel[] {
     unseenDomainExamples: unseen.length,
     unseenDomainAccuracy: accuracyOf(model, textsOf(unseen), indexOf(unseen)),
   };
-  // The served classifier: the trained 16 dims plus 48 fixed random ones its head ignores.
+  // The served classifier: the trained 16 dims plus 16 fixed random ones its head ignores.
   const served = withRandomFeatures(model, SENTIMENT_RANDOM_DIMS, 4242);
   const sentiment: DemoModel = {
     key: 'review-sentiment',

@@ -2,7 +2,7 @@ import { buildTabularMlp } from '../../inference';
 import { startTestServer, TestServer } from '../support/test-server';
 import { uploadFile } from '../support/upload';
 
-const MAX_UPLOAD = 2 * 1024 * 1024;
+const MAX_UPLOAD = 8 * 1024 * 1024; // the demo sentiment model is about 4 MB
 
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { model { id slug task tags } userErrors { code field message } } }`;
 const PUBLISH = `mutation($input: PublishModelVersionInput!) { publishModelVersion(input: $input) {

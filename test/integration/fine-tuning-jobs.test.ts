@@ -87,20 +87,21 @@ describe('fine-tune jobs: upload -> dataset -> job -> private version -> runInfe
     expect(job.status).toBe('SUCCEEDED');
     expect(job.trainedSteps).toBe(job.totalSteps);
     expect(job.totalSteps).toBeGreaterThan(0);
-    // the frozen sentiment body cannot separate ticket teams: 6 head-only epochs, then 6 adapting the body too
+    // the demo body carries fixed random features beside its trained ones: a head on the frozen
+    // body reaches the quality bar in its 6 epochs, so the body is not adapted (that stage is
+    // tested in test/unit/inference/training-text-body.test.ts)
     const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-    expect(job.checkpoints.map((c: any) => c.epoch)).toEqual(range(12));
-    expect(job.checkpoints.map((c: any) => c.metrics.body_trained)).toEqual([...Array(6).fill(0), ...Array(6).fill(1)]);
-    expect(job.events.map((e: any) => e.message)).toContainEqual(expect.stringContaining('adapting its embedding table'));
+    expect(job.checkpoints.map((c: any) => c.epoch)).toEqual(range(6));
+    expect(job.checkpoints.map((c: any) => c.metrics.body_trained)).toEqual(Array(6).fill(0));
+    expect(job.events.map((e: any) => e.message)).not.toContainEqual(expect.stringContaining('adapting its embedding table'));
     const epochs = job.events.filter((e: any) => e.type === 'METRICS' && e.metrics.epoch);
-    expect(epochs).toHaveLength(12);
+    expect(epochs).toHaveLength(6);
     for (const e of epochs) expect(Object.keys(e.metrics)).toEqual(expect.arrayContaining(['train_loss', 'valid_loss', 'valid_accuracy']));
     expect(epochs[5].metrics.train_loss).toBeLessThan(epochs[0].metrics.train_loss);
-    expect(epochs[11].metrics.train_loss).toBeLessThan(epochs[6].metrics.train_loss);
+    expect(epochs[5].metrics.valid_accuracy).toBeGreaterThanOrEqual(0.9);
     expect(job.events.map((e: any) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^Validating/), expect.stringMatching(/^Queued/), 'Running', expect.stringMatching(/^Succeeded/)]));
     // the base sentiment model knows none of the ticket labels
     expect(job.baseline).toEqual({ validationAccuracy: 0, sharedLabels: [] });
-    expect(epochs[11].metrics.valid_accuracy).toBeGreaterThanOrEqual(0.85);
 
     const version = job.resultVersion;
     expect(version).toMatchObject({ version: '1', status: 'PUBLISHED', model: { visibility: 'PRIVATE', name: 'Review sentiment (tickets)' } });
