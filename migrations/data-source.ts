@@ -88,3 +88,28 @@ export function createDataSource(config: DatabaseConfig): DataSource {
 export function isEmbedded(dataSource: DataSource): boolean {
   return !(dataSource.options as { url?: string }).url;
 }
+
+/** A pooled connection's client as the `pg` driver (and PGlite's pool) hand it out. */
+export interface RawClient {
+  query(text: string, values?: unknown[]): Promise<{ rows?: any[] }>;
+}
+
+/**
+ * Runs `work` on one connection of the data source's pool, outside TypeORM (its statement
+ * logger does not see them), and gives the connection back after. On embedded PGlite the pool
+ * lends its one connection to one user at a time, so `work` never interleaves with a transaction.
+ */
+export function withRawConnection<T>(dataSource: DataSource, work: (client: RawClient) => Promise<T>): Promise<T> {
+  type Pool = { connect(callback: (error: unknown, client: RawClient | null, done: () => void) => void): unknown };
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  return new Promise<T>((resolve, reject) => {
+    pool.connect((error, client, done) => {
+      if (error || !client) {
+        done();
+        reject(error ?? new Error('no database connection'));
+        return;
+      }
+      work(client).then(resolve, reject).finally(done);
+    });
+  });
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
+import { withRawConnection } from '../../migrations/data-source';
 import { FineTuneJob } from '../../schema/fine-tuning/fine-tune-job.entity';
 import { FineTuneEventLevel, FineTuneStatus } from '../../schema/fine-tuning/fine-tuning.enums';
 import type { JobQueue } from '../jobs/job-queue';
@@ -139,32 +140,20 @@ export class FineTuneWorker implements FineTuneRunner {
    * job queue's statements): a poll every second is no statement of the application's own.
    */
   private async claim(only?: string): Promise<string | null> {
-    type Client = { query(text: string, values?: unknown[]): Promise<{ rows?: Array<{ id: string }> }> };
-    type Pool = { connect(callback: (error: unknown, client: Client | null, done: () => void) => void): unknown };
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    return new Promise((resolve, reject) => {
-      pool.connect((error, client, done) => {
-        if (error || !client) {
-          done();
-          reject(error ?? new Error('no database connection to claim fine-tune jobs'));
-          return;
-        }
-        const run = async () => {
-          await client.query('BEGIN');
-          try {
-            await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
-            const result = await client.query(CLAIM_SQL, [this.owner, this.config.leaseSeconds, this.config.maxRunningPerOrg, only ?? null]);
-            await client.query('COMMIT');
-            return result.rows?.[0]?.id ?? null;
-          } catch (failure) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            throw failure;
-          }
-        };
-        run().then(resolve, reject).finally(done);
-      });
+    return withRawConnection(this.dataSource, async (client) => {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+        const result = await client.query(CLAIM_SQL, [this.owner, this.config.leaseSeconds, this.config.maxRunningPerOrg, only ?? null]);
+        await client.query('COMMIT');
+        return (result.rows?.[0]?.id as string | undefined) ?? null;
+      } catch (failure) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw failure;
+      }
     });
   }
+
 
   private async runClaimed(id: string, controller: AbortController): Promise<void> {
     const db = this.dataSource.manager;

@@ -1,6 +1,6 @@
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
-import { isEmbedded } from '../../migrations/data-source';
+import { isEmbedded, withRawConnection } from '../../migrations/data-source';
 import { Logger } from '../logger';
 
 /** One job as a handler sees it. */
@@ -125,21 +125,8 @@ export class JobQueue {
  * the pool lends its one connection to one user at a time.
  */
 function exclusiveConnectionDb(dataSource: DataSource): PgBoss.Db {
-  type Client = { query(text: string, values?: unknown[]): Promise<{ rows?: unknown[] }> };
-  type Pool = { connect(callback: (error: unknown, client: Client | null, done: () => void) => void): unknown };
   return {
-    executeSql: (text, values) => new Promise((resolve, reject) => {
-      const pool = (dataSource.driver as unknown as { master: Pool }).master;
-      pool.connect((error, client, done) => {
-        if (error || !client) {
-          done();
-          reject(error ?? new Error('no database connection for the job queue'));
-          return;
-        }
-        client.query(text, values && values.length ? values : undefined)
-          .then((result) => resolve({ rows: result?.rows ?? [] }), reject)
-          .finally(done);
-      });
-    }),
+    executeSql: (text, values) => withRawConnection(dataSource, async (client) =>
+      ({ rows: (await client.query(text, values && values.length ? values : undefined))?.rows ?? [] })),
   };
 }

@@ -1,22 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { startApp } from '../../api/app';
 import { configFromEnv } from '../../api/config';
 import type { AppServer } from '../../api/server';
+import { freePort } from '../support/server-process';
 import { startTestServer, TestServer } from '../support/test-server';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('readiness on a fresh embedded database (what npm start runs)', () => {
   let workDir: string;
