@@ -50,6 +50,8 @@ export class JobQueue {
   private readonly boss: PgBoss;
   private readonly queues = new Map<string, Promise<void>>();
   private readonly policies = new Map<string, QueuePolicy>();
+  /** The last queue creation asked for: creations run one after another (see ensureQueue). */
+  private creations: Promise<unknown> = Promise.resolve();
   private started?: Promise<void>;
   private stopped = false;
 
@@ -111,7 +113,11 @@ export class JobQueue {
   private ensureQueue(queue: string): Promise<void> {
     let created = this.queues.get(queue);
     if (!created) {
-      created = this.start().then(() => this.boss.createQueue(queue, { name: queue, policy: this.policies.get(queue) ?? 'standard' }));
+      // NOTE: pg-boss creates a queue's partition with DDL; two creations at once (a worker and a
+      // send on different queues, say) can deadlock in PostgreSQL, so this replica runs them in turn.
+      const after = this.creations.catch(() => undefined);
+      created = after.then(() => this.start()).then(() => this.boss.createQueue(queue, { name: queue, policy: this.policies.get(queue) ?? 'standard' }));
+      this.creations = created;
       created.catch(() => this.queues.delete(queue));
       this.queues.set(queue, created);
     }
