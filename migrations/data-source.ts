@@ -100,7 +100,8 @@ export interface RawClient {
  * lends its one connection to one user at a time, so `work` never interleaves with a transaction.
  */
 export function withRawConnection<T>(dataSource: DataSource, work: (client: RawClient) => Promise<T>): Promise<T> {
-  type Pool = { connect(callback: (error: unknown, client: RawClient | null, done: () => void) => void): unknown };
+  type Listening = RawClient & { on?(event: 'error', listener: (error: Error) => void): unknown; off?(event: 'error', listener: (error: Error) => void): unknown };
+  type Pool = { connect(callback: (error: unknown, client: Listening | null, done: (broken?: Error) => void) => void): unknown };
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   return new Promise<T>((resolve, reject) => {
     pool.connect((error, client, done) => {
@@ -109,7 +110,16 @@ export function withRawConnection<T>(dataSource: DataSource, work: (client: RawC
         reject(error ?? new Error('no database connection'));
         return;
       }
-      work(client).then(resolve, reject).finally(done);
+      // NOTE: a borrowed client has no pool listener: a connection cut by the server (restart,
+      // pg_terminate_backend) would be an unhandled 'error' event. The query in flight fails on
+      // its own; the broken client is handed back as broken, so the pool drops it.
+      let broken: Error | undefined;
+      const onError = (cut: Error) => (broken = cut);
+      client.on?.('error', onError);
+      work(client).then(resolve, reject).finally(() => {
+        client.off?.('error', onError);
+        done(broken);
+      });
     });
   });
 }
