@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buildDemoModels, DemoModel } from '../../inference';
 import { Organization, OrganizationKind } from '../../schema/accounts/organization.entity';
+import { Model } from '../../schema/catalogue/model.entity';
 import { Role } from '../../schema/accounts/role.enum';
 import { FilePurpose, ModelTask, PricingModel } from '../../schema/catalogue/catalogue.enums';
 import { CreatePlanInput } from '../../schema/catalogue/catalogue.inputs';
@@ -75,17 +76,28 @@ function failIfErrors<T>(what: string, result: { value: T | null; userErrors: { 
   return result.value;
 }
 
-async function publishDemoModel(server: AppServer, vendor: RequestContext, demo: DemoModel): Promise<void> {
-  const task = TASKS[demo.task];
-  const model = failIfErrors(`model ${demo.key}`, await server.services.models.create(vendor, {
-    slug: demo.key, name: demo.name, task, description: demo.description, tags: TAGS[demo.key],
+/**
+ * Publishes the demo models with their plans. Models and plans are written one after another (so
+ * the catalogue's order is always the same); the versions side by side, since each publish spends
+ * most of its time in its own inspection process.
+ */
+async function publishDemoModels(server: AppServer, vendor: RequestContext, demos: DemoModel[]): Promise<void> {
+  const models: Model[] = [];
+  for (const demo of demos) {
+    models.push(failIfErrors(`model ${demo.key}`, await server.services.models.create(vendor, {
+      slug: demo.key, name: demo.name, task: TASKS[demo.task], description: demo.description, tags: TAGS[demo.key],
+    })));
+  }
+  await Promise.all(demos.map(async (demo, i) => {
+    const file = await server.services.files.save(Readable.from(Buffer.from(demo.onnx)), models[i].organizationId, FilePurpose.MODEL);
+    failIfErrors(`version of ${demo.key}`, await server.services.modelVersions.publish(vendor, {
+      modelId: models[i].globalId, fileId: toGlobalId('File', file.id), version: '1.0.0',
+      labels: demo.labels, preprocessing: demo.preprocessing as unknown as Record<string, unknown>,
+    }));
   }));
-  const file = await server.services.files.save(Readable.from(Buffer.from(demo.onnx)), model.organizationId, FilePurpose.MODEL);
-  failIfErrors(`version of ${demo.key}`, await server.services.modelVersions.publish(vendor, {
-    modelId: model.globalId, fileId: toGlobalId('File', file.id), version: '1.0.0',
-    labels: demo.labels, preprocessing: demo.preprocessing as unknown as Record<string, unknown>,
-  }));
-  for (const plan of demoPlans(model.globalId, task)) failIfErrors(`plan ${plan.name}`, await server.services.plans.create(vendor, plan));
+  for (const [i, demo] of demos.entries()) {
+    for (const plan of demoPlans(models[i].globalId, TASKS[demo.task])) failIfErrors(`plan ${plan.name}`, await server.services.plans.create(vendor, plan));
+  }
 }
 
 async function issueKey(server: AppServer, ctx: RequestContext, organization: Organization, name: string, roles: Role[]): Promise<string> {
@@ -132,7 +144,7 @@ export async function seedDemo(server: AppServer, dataDir: string, options: { bi
   const vendorOrg = failIfErrors('Northwind AI', await server.services.organizations.create(admin, { name: 'Northwind AI', kind: OrganizationKind.VENDOR, billingCurrency: 'USD' }));
   const partnerOrg = failIfErrors('Contoso', await server.services.organizations.create(admin, { name: 'Contoso', kind: OrganizationKind.PARTNER, billingCurrency: 'USD' }));
   const vendor = contextFor(server, vendorOrg, [Role.VENDOR]);
-  for (const demo of buildDemoModels()) await publishDemoModel(server, vendor, demo);
+  await publishDemoModels(server, vendor, buildDemoModels());
   const keys: DemoKeys = {
     admin: await issueKey(server, admin, platform, 'Platform operator (demo)', [Role.ADMIN, Role.FINANCE]),
     vendor: await issueKey(server, admin, vendorOrg, 'Northwind AI publishing (demo)', [Role.VENDOR, Role.FINANCE]),

