@@ -10,6 +10,8 @@ export interface AppConfig {
   dataDir: string;
   /** Where the embedded database keeps its files (`memory://` for none); default `<dataDir>/pglite`. */
   embeddedDatabaseDir: string;
+  /** A PGlite dump a fresh embedded database starts from instead of initdb (EMBEDDED_DATABASE_SNAPSHOT; the tests' migrated template). */
+  embeddedDatabaseSnapshot?: string;
   production: boolean;
   /** Stack traces in GraphQL errors (GRAPHQL_STACK_TRACES=true): for debugging only, never in production. */
   exposeStackTraces: boolean;
@@ -103,6 +105,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     embeddedDatabaseDir: env.EMBEDDED_DATABASE_DIR || path.join(path.resolve(env.DATA_DIR || '.data'), 'pglite'),
+    embeddedDatabaseSnapshot: env.EMBEDDED_DATABASE_SNAPSHOT || undefined,
     production: env.NODE_ENV === 'production',
     exposeStackTraces: env.GRAPHQL_STACK_TRACES === 'true' && env.NODE_ENV !== 'production',
     maxUploadBytes: intFromEnv(env, 'MAX_UPLOAD_BYTES', 256 * 1024 * 1024),

@@ -74,6 +74,7 @@ async function openDatabase(config: AppConfig, options: ServerOptions): Promise<
   const dataSource = createDataSource({
     databaseUrl: config.databaseUrl,
     dataDir: config.embeddedDatabaseDir,
+    embeddedSnapshot: config.embeddedDatabaseSnapshot,
     onSqlStatement: options.onSqlStatement,
   });
   await dataSource.initialize();

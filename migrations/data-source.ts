@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
@@ -11,6 +11,11 @@ export interface DatabaseConfig {
   databaseUrl?: string;
   /** Where PGlite keeps its files; `memory://` for a throw-away database. */
   dataDir?: string;
+  /**
+   * A PGlite data-directory dump (`dumpDataDir`, a tar file) a new embedded database starts from
+   * instead of running initdb: only when `dataDir` is `memory://` or holds no database yet.
+   */
+  embeddedSnapshot?: string;
   /** Connections in the pool (PostgreSQL only). */
   poolSize?: number;
   /** Told every statement sent through TypeORM (statement-count tests). */
@@ -79,7 +84,9 @@ export function createDataSource(config: DatabaseConfig): DataSource {
   const dataDir = config.dataDir ?? path.resolve('.data', 'pglite');
   // NOTE: PGlite creates its own folder but not the folders above it (a fresh clone has no .data).
   if (!dataDir.includes('://')) mkdirSync(path.dirname(dataDir), { recursive: true });
-  const driver = new PGliteDriver({ dataDir }).driver as unknown as { Pool: unknown };
+  const fresh = dataDir.startsWith('memory://') || !existsSync(path.join(dataDir, 'PG_VERSION'));
+  const loadDataDir = config.embeddedSnapshot && fresh ? new Blob([readFileSync(config.embeddedSnapshot)]) : undefined;
+  const driver = new PGliteDriver({ dataDir, ...(loadDataDir ? { loadDataDir } : {}) }).driver as unknown as { Pool: unknown };
   driver.Pool = ExclusivePGlitePool;
   return new DataSource({ ...commonOptions(config), driver } as unknown as DataSourceOptions);
 }

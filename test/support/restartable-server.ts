@@ -4,6 +4,7 @@ import path from 'node:path';
 import { configFromEnv } from '../../api/config';
 import { DemoKeys, seedDemo } from '../../api/seed/demo-seed';
 import { AppServer, startServer } from '../../api/server';
+import { migratedEmbeddedSnapshot } from './embedded-snapshot';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { graphqlAt, type GraphQLResponse } from './test-server';
 
@@ -30,7 +31,7 @@ export class RestartableServer {
     this.server = await startServer(configFromEnv({
       LOG_LEVEL: 'warn', ENGINE_WORKERS_PER_DEVICE: '1', ...this.env, PORT: '0', DATA_DIR: this.dataDir,
       EMBEDDED_DATABASE_DIR: path.join(this.dataDir, 'pglite'),
-      ...(this.database.url ? { DATABASE_URL: this.database.url } : {}),
+      ...(this.database.url ? { DATABASE_URL: this.database.url } : { EMBEDDED_DATABASE_SNAPSHOT: await migratedEmbeddedSnapshot() }),
     }));
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../migrations/data-source';
+import { migratedEmbeddedSnapshot } from './embedded-snapshot';
 
 /**
  * A database of its own for one test file: on TEST_DATABASE_URL's server (a fresh database,
@@ -45,7 +46,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  */
 export async function createMigratedDataSource(onSql?: (sql: string) => void): Promise<{ db: DataSource; database: TestDatabase; close(): Promise<void> }> {
   const database = await createTestDatabase();
-  const db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://', onSqlStatement: onSql });
+  const embeddedSnapshot = database.url ? undefined : await migratedEmbeddedSnapshot();
+  const db = createDataSource({ databaseUrl: database.url, dataDir: 'memory://', embeddedSnapshot, onSqlStatement: onSql });
   await db.initialize();
   await db.runMigrations({ transaction: 'each' });
   return {

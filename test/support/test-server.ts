@@ -4,6 +4,7 @@ import path from 'node:path';
 import { configFromEnv } from '../../api/config';
 import { DemoKeys, seedDemo } from '../../api/seed/demo-seed';
 import { AppServer, ServerOptions, startServer } from '../../api/server';
+import { migratedEmbeddedSnapshot } from './embedded-snapshot';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -38,8 +39,9 @@ export interface TestServer {
 type TestServerOptions = { env?: Record<string, string>; server?: ServerOptions };
 
 /** An API server on `database` and `dataDir`, configured as the tests run it. */
-function startApi(database: TestDatabase, dataDir: string, options: TestServerOptions): Promise<AppServer> {
+async function startApi(database: TestDatabase, dataDir: string, options: TestServerOptions): Promise<AppServer> {
   return startServer(configFromEnv({
+    ...(database.url ? {} : { EMBEDDED_DATABASE_SNAPSHOT: await migratedEmbeddedSnapshot() }),
     LOG_LEVEL: 'warn',
     // NOTE: no billing period-end job on a wall-clock cron in tests (billing tests run it with their own clock).
     BILLING_JOBS: 'false',
