@@ -12,7 +12,7 @@ describe('schema/schema.graphql', () => {
 describe('migrations', () => {
   let database: TestDatabase;
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createTestDatabase({ empty: true });
   });
   afterAll(async () => database?.drop());
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { configFromEnv } from '../../api/config';
 import { DemoKeys, seedDemo } from '../../api/seed/demo-seed';
 import { AppServer, startServer } from '../../api/server';
-import { migratedEmbeddedSnapshot } from './embedded-snapshot';
+import { migratedEmbeddedSnapshot } from './migrated-templates';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { graphqlAt, type GraphQLResponse } from './test-server';
 

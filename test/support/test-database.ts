@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../migrations/data-source';
-import { migratedEmbeddedSnapshot } from './embedded-snapshot';
+import { migratedEmbeddedSnapshot, migratedPostgresTemplate } from './migrated-templates';
 
 /**
  * A database of its own for one test file: on TEST_DATABASE_URL's server (a fresh database,
@@ -15,8 +15,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates (or re-creates) database `name` on a PostgreSQL server; `drop()` removes it. */
-export async function createDatabaseOn(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * Creates (or re-creates) database `name` on a PostgreSQL server, empty or as a copy of
+ * `template`; `drop()` removes it.
+ */
+export async function createDatabaseOn(serverUrl: string, name: string, template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   const run = async (sql: string) => {
     const admin = new Client({ connectionString: serverUrl });
     await admin.connect();
@@ -27,16 +30,22 @@ export async function createDatabaseOn(serverUrl: string, name: string): Promise
     }
   };
   await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await run(`CREATE DATABASE ${name}`);
+  await run(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A database for one test file. On PostgreSQL it is already migrated (a copy of the migrated
+ * template) unless `empty`; on PGlite the data source makes it, from the migrated dump when given
+ * `migratedEmbeddedSnapshot()` (test-server.ts and restartable-server.ts do).
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) return { kind: 'pglite', drop: async () => undefined };
-  const database = await createDatabaseOn(serverUrl, `test_${process.pid}_${randomBytes(4).toString('hex')}`);
+  const template = options.empty ? undefined : await migratedPostgresTemplate(serverUrl);
+  const database = await createDatabaseOn(serverUrl, `test_${process.pid}_${randomBytes(4).toString('hex')}`, template);
   return { ...database, kind: 'postgres' };
 }
 

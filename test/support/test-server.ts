@@ -4,7 +4,7 @@ import path from 'node:path';
 import { configFromEnv } from '../../api/config';
 import { DemoKeys, seedDemo } from '../../api/seed/demo-seed';
 import { AppServer, ServerOptions, startServer } from '../../api/server';
-import { migratedEmbeddedSnapshot } from './embedded-snapshot';
+import { migratedEmbeddedSnapshot } from './migrated-templates';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = Record<string, any>> {
