@@ -72,3 +72,27 @@ export function money(amountMinor: bigint, currency: string) {
 export function isDecimalPrice(value: string): boolean {
   return /^\d{1,12}(\.\d{1,12})?$/.test(value);
 }
+
+/**
+ * Splits `totalMinor` (an amount already rounded once, half-up, from the exact sum of `parts`)
+ * into one integer amount per part that add up to it exactly: each part gets its exact amount in
+ * minor units rounded down, and the minor units left over go one each to the parts with the
+ * largest fractional remainders (the earlier part first on a tie). Every part ends within one
+ * minor unit of its exact amount. Used for the tiers of one invoice line.
+ */
+export function allocateMinorUnits(totalMinor: bigint, parts: Decimal[], currency: string): bigint[] {
+  const exact = parts.map((part) => new MoneyDecimal(part).mul(minorPerMajor(currency)));
+  const floors = exact.map((e) => BigInt(e.toDecimalPlaces(0, Decimal.ROUND_FLOOR).toFixed(0)));
+  let left = totalMinor - floors.reduce((a, b) => a + b, 0n);
+  if (left < 0n || left > BigInt(parts.length)) {
+    throw new Error(`cannot split ${totalMinor} minor units over parts that sum to ${exact.reduce((a, b) => a.add(b), new MoneyDecimal(0)).toFixed()}`);
+  }
+  const order = exact.map((e, i) => ({ i, remainder: e.sub(floors[i].toString()) }))
+    .sort((a, b) => b.remainder.comparedTo(a.remainder) || a.i - b.i);
+  for (const { i } of order) {
+    if (left === 0n) break;
+    floors[i] += 1n;
+    left -= 1n;
+  }
+  return floors;
+}
