@@ -2,7 +2,7 @@ import { PricingModel } from '../../../schema/catalogue/catalogue.enums';
 import { UserError } from '../../../schema/common/user-error.type';
 import { RatedTier } from '../../../schema/billing/invoice-line-tier.type';
 import { allocateMinorUnits, toMinorUnits } from '../../common/money';
-import { ChargeModel, ChargeTerms, invalidCharge } from './charge-model';
+import { ChargeModel, ChargeTerms, invalidCharge, sumOf } from './charge-model';
 import { graduatedCharge } from './graduated-charge.strategy';
 import { packageCharge } from './package-charge.strategy';
 import { standardCharge } from './standard-charge.strategy';
@@ -49,8 +49,9 @@ export function rateCharge(terms: ChargeTerms, quantity: bigint, currency: strin
   const units = billableUnits(terms, quantity);
   if (units === 0n) return { billableUnits: 0n, amountMinor: 0n, tiers: [] };
   const model = chargeModelFor(terms.pricing);
-  const amountMinor = toMinorUnits(model.amount(terms, units), currency);
   const slices = model.slices(terms, units);
+  // NOTE: a tiered charge's exact amount is the sum of its slices (the strategies define it so); computed once here.
+  const amountMinor = toMinorUnits(slices.length ? sumOf(slices) : model.amount(terms, units), currency);
   if (slices.length === 0) return { billableUnits: units, amountMinor, tiers: [] };
   const shares = allocateMinorUnits(amountMinor, slices.map((s) => s.amount), currency);
   const tiers = slices.map((s, i) => ({ fromUnit: s.fromUnit, toUnit: s.toUnit, units: s.units, unitPrice: s.unitPrice, amountMinor: shares[i] }));

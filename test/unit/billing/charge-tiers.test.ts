@@ -57,7 +57,9 @@ describe('the tiers of a rated line: what each tier priced, sharing the line amo
 
 describe('allocateMinorUnits (largest remainder)', () => {
   it('refuses a total its parts cannot have rounded to, naming both', () => {
-    expect(() => allocateMinorUnits(5n, [new Decimal('0.01')], 'USD')).toThrow('cannot split 5 minor units over parts that sum to 1');
+    expect(() => allocateMinorUnits(5n, [new Decimal('0.01'), new Decimal('0.01')], 'USD')).toThrow('cannot split 5 minor units over parts that sum to 2');
+    expect(() => allocateMinorUnits(0n, [new Decimal('0.015'), new Decimal('0.01')], 'USD')).toThrow('cannot split 0 minor units over parts that sum to 2.5');
+    expect(allocateMinorUnits(7n, [new Decimal('0.07')], 'USD')).toEqual([7n]); // one part is the whole line
   });
 
   it('over random tier tables and quantities: tier amounts add up to the line, each within one minor unit of its exact share', () => {
