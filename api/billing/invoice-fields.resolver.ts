@@ -70,7 +70,7 @@ export class InvoiceLineFieldsResolver {
 
   @FieldResolver(() => [InvoiceLineTier], {
     description: 'The tiers of a GRADUATED or VOLUME line as rated when the line was written (kept with the line; a later plan change does not alter them), '
-      + 'adding up to `amount` exactly; empty for flat fees, STANDARD and PACKAGE lines, and lines with no billable units.',
+      + 'adding up to `amount` exactly; empty for flat fees, STANDARD and PACKAGE lines, lines with no billable units, and lines written before tiers were recorded.',
   })
   tiers(@Root() line: InvoiceLine): InvoiceLineTier[] {
     const currency = line.currency ?? 'USD';
