@@ -318,6 +318,8 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     await signIn(page, t.keys.admin);
     expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage', 'Fine-tuning', 'Models', 'Revenue', 'Invoices']);
     await expect(page.locator('.state-empty').textContent()).resolves.toContain('No subscriptions yet');
+    await page.getByRole('link', { name: 'Fine-tuning' }).click();
+    await page.getByText('No fine-tune jobs yet.').waitFor(); // the platform's own organisation has trained nothing
     await page.goto(`${t.url}/console#/invoices/${encodeURIComponent(invoiceId)}`);
     const invoice = page.locator('.invoice[data-status="DRAFT"]');
     await invoice.waitFor();
