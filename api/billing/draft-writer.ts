@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { InvoiceStatus } from '../../schema/billing/billing.enums';
+import { storedTier } from '../../schema/billing/invoice-line-tier.type';
 import { RequestContext } from '../context';
 import { BillingPeriod } from './billing-periods';
 import { DraftInvoice, DraftLine } from './invoice-builder';
@@ -7,9 +8,9 @@ import { DraftInvoice, DraftLine } from './invoice-builder';
 type ExistingInvoice = { id: string; organization_id: string; currency: string; status: InvoiceStatus; grace_until: Date };
 
 const LINE_COLUMNS = ['invoice_id', 'kind', 'description', 'subscription_id', 'plan_id', 'model_id', 'meter', 'quantity', 'billable_units',
-  'unit_price', 'amount_minor', 'service_period_start', 'service_period_end', 'position'];
+  'unit_price', 'amount_minor', 'service_period_start', 'service_period_end', 'position', 'pricing', 'rated_tiers'];
 const ANALYZE_AFTER_LINES = 1000;
-const LINE_TYPES = ['uuid', 'text', 'text', 'uuid', 'uuid', 'uuid', 'text', 'bigint', 'bigint', 'text', 'bigint', 'timestamptz', 'timestamptz', 'int'];
+const LINE_TYPES = ['uuid', 'text', 'text', 'uuid', 'uuid', 'uuid', 'text', 'bigint', 'bigint', 'text', 'bigint', 'timestamptz', 'timestamptz', 'int', 'text', 'jsonb'];
 
 /**
  * Writes computed drafts: missing invoices inserted, drafts in grace refreshed (lines replaced),
@@ -73,7 +74,8 @@ export class DraftWriter {
     const columns: unknown[][] = LINE_COLUMNS.map(() => []);
     for (const { invoiceId, line: l } of lines) {
       [invoiceId, l.kind, l.description, l.subscriptionId, l.planId, l.modelId, l.meter, l.quantity.toString(), l.billableUnits.toString(), l.unitPrice,
-        l.amountMinor.toString(), l.servicePeriodStart.toISOString(), l.servicePeriodEnd.toISOString(), l.position].forEach((v, i) => columns[i].push(v));
+        l.amountMinor.toString(), l.servicePeriodStart.toISOString(), l.servicePeriodEnd.toISOString(), l.position, l.pricing,
+        JSON.stringify(l.ratedTiers.map(storedTier))].forEach((v, i) => columns[i].push(v));
     }
     await db.query(`INSERT INTO invoice_line (${LINE_COLUMNS.join(', ')})
       SELECT * FROM unnest(${LINE_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`, columns);

@@ -1,4 +1,6 @@
+import { PricingModel } from '../../schema/catalogue/catalogue.enums';
 import { PlanCharge } from '../../schema/catalogue/plan-charge.entity';
+import { RatedTier } from '../../schema/billing/invoice-line-tier.type';
 import { InvoiceLineKind } from '../../schema/billing/billing.enums';
 import { Meter } from '../../schema/metering/meter.enum';
 import { BillingPeriod, clip, proratedFee, secondsOf } from './billing-periods';
@@ -56,6 +58,10 @@ export interface DraftLine {
   billableUnits: bigint;
   unitPrice: string | null;
   amountMinor: bigint;
+  /** How the plan priced a USAGE line; null for flat fees and meters it does not charge. */
+  pricing: PricingModel | null;
+  /** A GRADUATED or VOLUME line's tiers as rated (adding up to amountMinor); empty otherwise. */
+  ratedTiers: RatedTier[];
   servicePeriodStart: Date;
   servicePeriodEnd: Date;
   position: number;
@@ -115,17 +121,17 @@ function windowLines(w: PlanWindow, plan: BilledPlan, modelName: string, usage: 
     const seconds = secondsOf(w.served);
     const whole = secondsOf(period) === seconds;
     lines.push({
-      ...base, kind: InvoiceLineKind.FLAT_FEE, meter: null, quantity: seconds, billableUnits: seconds, unitPrice: null,
+      ...base, kind: InvoiceLineKind.FLAT_FEE, meter: null, quantity: seconds, billableUnits: seconds, unitPrice: null, pricing: null, ratedTiers: [],
       description: `${modelName} (${plan.name}): monthly fee${whole ? '' : `, prorated ${day(w.served.start)} to ${day(w.served.end)}`}`,
       amountMinor: proratedFee(plan.flatFeeMinor, w.served, period), servicePeriodStart: w.served.start, servicePeriodEnd: w.served.end,
     });
   }
   for (const row of [...usage].sort((a, b) => METER_ORDER.indexOf(a.meter) - METER_ORDER.indexOf(b.meter) || a.modelId.localeCompare(b.modelId))) {
     const charge = plan.charges.find((c) => c.meter === row.meter);
-    const rated = charge ? rateCharge(charge, row.quantity, plan.currency) : { billableUnits: 0n, amountMinor: 0n };
+    const rated = charge ? rateCharge(charge, row.quantity, plan.currency) : { billableUnits: 0n, amountMinor: 0n, tiers: [] };
     lines.push({
       ...base, modelId: row.modelId, kind: InvoiceLineKind.USAGE, meter: row.meter, quantity: row.quantity, billableUnits: rated.billableUnits,
-      unitPrice: unitPriceOf(charge), amountMinor: rated.amountMinor,
+      unitPrice: unitPriceOf(charge), amountMinor: rated.amountMinor, pricing: charge?.pricing ?? null, ratedTiers: rated.tiers,
       description: `${modelName} (${plan.name}): ${row.meter}${charge ? ` (${charge.pricing})` : ' (not charged by the plan)'}`,
       servicePeriodStart: w.usage.start, servicePeriodEnd: w.usage.end,
     });

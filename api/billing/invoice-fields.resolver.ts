@@ -5,6 +5,7 @@ import { CreditNote } from '../../schema/billing/credit-note.entity';
 import { InvoiceStatus } from '../../schema/billing/billing.enums';
 import { Invoice } from '../../schema/billing/invoice.entity';
 import { InvoiceLine } from '../../schema/billing/invoice-line.entity';
+import { InvoiceLineTier } from '../../schema/billing/invoice-line-tier.type';
 import { InvoiceReconciliation } from '../../schema/billing/billing.payloads';
 import { Money } from '../../schema/common/money.type';
 import { AuthenticatedContext } from '../context';
@@ -59,12 +60,21 @@ export class InvoiceFieldsResolver {
   }
 }
 
-/** `InvoiceLine`: amount and model. */
+/** `InvoiceLine`: amount, tiers and model. */
 @Resolver(() => InvoiceLine)
 export class InvoiceLineFieldsResolver {
   @FieldResolver(() => Money)
   amount(@Root() line: InvoiceLine): Money {
     return money(line.amountMinor, line.currency ?? 'USD');
+  }
+
+  @FieldResolver(() => [InvoiceLineTier], {
+    description: 'The tiers of a GRADUATED or VOLUME line as rated when the line was written (kept with the line; a later plan change does not alter them), '
+      + 'adding up to `amount` exactly; empty for flat fees, STANDARD and PACKAGE lines, lines with no billable units, and lines written before tiers were recorded.',
+  })
+  tiers(@Root() line: InvoiceLine): InvoiceLineTier[] {
+    const currency = line.currency ?? 'USD';
+    return (line.ratedTiers ?? []).map((t) => ({ fromUnit: t.fromUnit, toUnit: t.toUnit, units: t.units, unitPrice: t.unitPrice, amount: money(t.amountMinor, currency) }));
   }
 
   @FieldResolver(() => Model, { nullable: true })

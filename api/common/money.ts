@@ -72,3 +72,36 @@ export function money(amountMinor: bigint, currency: string) {
 export function isDecimalPrice(value: string): boolean {
   return /^\d{1,12}(\.\d{1,12})?$/.test(value);
 }
+
+/**
+ * Splits `totalMinor` (an amount already rounded once, half-up, from the exact sum of `parts`)
+ * into one integer amount per part that add up to it exactly: each part gets its exact amount in
+ * minor units rounded down, and the minor units left over go one each to the parts with the
+ * largest fractional remainders (the earlier part first on a tie). Every part ends within one
+ * minor unit of its exact amount (a single part is the whole total). Used for the tiers of one
+ * invoice line.
+ */
+export function allocateMinorUnits(totalMinor: bigint, parts: Decimal[], currency: string): bigint[] {
+  if (parts.length === 1) return [totalMinor];
+  // NOTE: in BigInt, each exact amount scaled to an integer (prices have at most 12 decimals, so the scale stays small).
+  const exact = parts.map((part) => new MoneyDecimal(part).mul(minorPerMajor(currency)));
+  const scale = Math.max(0, ...exact.map((e) => e.decimalPlaces()));
+  const unit = 10n ** BigInt(scale);
+  const shares = exact.map((e, i) => {
+    const scaled = BigInt(e.toFixed(scale).replace('.', ''));
+    const minor = scaled >= 0n ? scaled / unit : -((-scaled + unit - 1n) / unit);
+    return { i, minor, remainder: scaled - minor * unit };
+  });
+  let left = totalMinor - shares.reduce((sum, share) => sum + share.minor, 0n);
+  if (left < 0n || left > BigInt(parts.length)) {
+    throw new Error(`cannot split ${totalMinor} minor units over parts that sum to ${exact.reduce((a, b) => a.add(b), new MoneyDecimal(0)).toFixed()}`);
+  }
+  if (left > 0n) {
+    for (const share of [...shares].sort((a, b) => (a.remainder === b.remainder ? a.i - b.i : a.remainder > b.remainder ? -1 : 1))) {
+      if (left === 0n) break;
+      share.minor += 1n;
+      left -= 1n;
+    }
+  }
+  return shares.map((share) => share.minor);
+}

@@ -9,6 +9,7 @@ import { rowIdOf } from '../../schema/common/global-id';
 import { PaginationArgs } from '../../schema/common/pagination.args';
 import { UserErrorCode } from '../../schema/common/user-error.type';
 import { FineTuneCheckpoint } from '../../schema/fine-tuning/fine-tune-checkpoint.entity';
+import { FineTuneEpochMetrics } from '../../schema/fine-tuning/fine-tune-epoch-metrics.type';
 import { FineTuneJob } from '../../schema/fine-tuning/fine-tune-job.entity';
 import { FineTuneEventLevel, FineTuneStatus } from '../../schema/fine-tuning/fine-tuning.enums';
 import { CancelFineTuneInput, StartFineTuneInput } from '../../schema/fine-tuning/fine-tuning.inputs';
@@ -151,6 +152,11 @@ export class FineTuneJobService {
     return ctx.db.find(FineTuneCheckpoint, { where: { jobId: job.id }, order: { epoch: 'ASC' } });
   }
 
+  /** A job's loss and accuracy per epoch, oldest first: one point per checkpoint (each epoch writes one, once). */
+  async epochMetrics(ctx: RequestContext, job: FineTuneJob): Promise<FineTuneEpochMetrics[]> {
+    return (await this.checkpoints(ctx, job)).map(epochMetricsOf);
+  }
+
   /** The tuned version of a SUCCEEDED job. */
   async resultVersion(ctx: RequestContext, job: FineTuneJob): Promise<ModelVersion | null> {
     return job.resultVersionId ? ctx.db.findOneBy(ModelVersion, { id: job.resultVersionId }) : null;
@@ -160,4 +166,20 @@ export class FineTuneJobService {
   baseModel(ctx: RequestContext, job: FineTuneJob): Promise<Model | null> {
     return ctx.loaders.modelById.load(job.baseModelId);
   }
+}
+
+/** A figure of a checkpoint's metrics, or null when absent or not finite (NaN is stored as JSON null). */
+function figure(metrics: Record<string, unknown>, name: string): number | null {
+  const value = metrics[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** The typed figures of a checkpoint's metrics (train_loss, train_accuracy, valid_loss, valid_accuracy, body_trained). */
+export function epochMetricsOf(checkpoint: FineTuneCheckpoint): FineTuneEpochMetrics {
+  const m = checkpoint.metrics ?? {};
+  return {
+    epoch: checkpoint.epoch, step: checkpoint.step, bodyTrained: m.body_trained === 1, at: checkpoint.createdAt,
+    trainLoss: figure(m, 'train_loss'), trainAccuracy: figure(m, 'train_accuracy'),
+    validationLoss: figure(m, 'valid_loss'), validationAccuracy: figure(m, 'valid_accuracy'),
+  };
 }

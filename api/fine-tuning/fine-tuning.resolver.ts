@@ -6,6 +6,7 @@ import { connectionOf, toConnection } from '../../schema/common/connection.type'
 import { PaginationArgs } from '../../schema/common/pagination.args';
 import { Dataset } from '../../schema/fine-tuning/dataset.entity';
 import { FineTuneCheckpoint } from '../../schema/fine-tuning/fine-tune-checkpoint.entity';
+import { FineTuneEpochMetrics } from '../../schema/fine-tuning/fine-tune-epoch-metrics.type';
 import { FineTuneEvent } from '../../schema/fine-tuning/fine-tune-event.entity';
 import { FineTuneJob } from '../../schema/fine-tuning/fine-tune-job.entity';
 import { CancelFineTuneInput, CreateDatasetInput, StartFineTuneInput } from '../../schema/fine-tuning/fine-tuning.inputs';
@@ -71,6 +72,11 @@ export class FineTuneJobFieldsResolver {
   @FieldResolver(() => [FineTuneEvent], { description: 'Messages and per-epoch metrics, oldest first.' })
   events(@Root() job: FineTuneJob, @Ctx() ctx: AuthenticatedContext): Promise<FineTuneEvent[]> {
     return eventsOf(ctx.db, job.id);
+  }
+
+  @FieldResolver(() => [FineTuneEpochMetrics], { description: 'Loss and accuracy at the end of each epoch, oldest first (the points of the training curves); compare with baseline.' })
+  epochMetrics(@Root() job: FineTuneJob, @Ctx() ctx: AuthenticatedContext): Promise<FineTuneEpochMetrics[]> {
+    return ctx.services.fineTuneJobs.epochMetrics(ctx, job);
   }
 
   @FieldResolver(() => [FineTuneCheckpoint])

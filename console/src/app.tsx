@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { ErrorMessage, Loading } from './components/states';
 import { graphql, GraphQLRequestError } from './graphql-client';
 import { mayOpen, PageDef, pageArgOfHash, pageIdOfHash, PAGES, pagesFor } from './pages';
+import { FineTuneJobPage } from './pages/fine-tune-job.page';
+import { FineTuneJobsPage } from './pages/fine-tune-jobs.page';
 import { InvoiceDetailPage } from './pages/invoice-detail.page';
 import { InvoicesPage } from './pages/invoices.page';
 import { ModelsPage } from './pages/models.page';
@@ -116,6 +118,7 @@ function PageBody({ page, arg, apiKey, viewer }: { page: PageDef; arg: string | 
     case 'usage': return <UsagePage apiKey={apiKey} audience={usageAudience(viewer)} mayExport={admin || viewer.roles.includes('FINANCE')} />;
     case 'models': return <ModelsPage apiKey={apiKey} vendorId={admin ? null : viewer.organization.id} />;
     case 'revenue': return <RevenuePage apiKey={apiKey} pickVendor={admin} />;
+    case 'fine-tuning': return arg ? <FineTuneJobPage key={arg} apiKey={apiKey} jobId={arg} /> : <FineTuneJobsPage apiKey={apiKey} />;
     default: return arg
       ? <InvoiceDetailPage key={arg} apiKey={apiKey} invoiceId={arg} mayChange={admin} />
       : <InvoicesPage apiKey={apiKey} showOrganization={admin} />;

@@ -25,46 +25,22 @@ export function periodLabel(start: string, end: string): string {
   return monthly ? start.slice(0, 7) : `${start.slice(0, 10)} to ${end.slice(0, 10)}`;
 }
 
-export interface Tier {
-  upTo: string | null;
+/** One tier of a tiered line as the API rated it (InvoiceLine.tiers). */
+export interface LineTier {
+  fromUnit: string;
+  toUnit: string | null;
+  units: string;
   unitPrice: string;
+  amount: MoneyValue;
 }
 
-/** One tier of a tiered line: its units range, its price, and how many of the line's units it prices. */
-export interface TierSlice {
-  from: bigint;
-  upTo: bigint | null;
-  unitPrice: string;
-  units: bigint;
+/** The sum of a line's tier amounts, and whether it equals the line's amount (it must, to the minor unit). */
+export function tiersAddUp(tiers: Array<{ amount: MoneyValue }>, amount: MoneyValue): { sum: bigint; equal: boolean } {
+  const sum = tiers.reduce((total, tier) => total + BigInt(tier.amount.amountMinor), 0n);
+  return { sum, equal: sum === BigInt(amount.amountMinor) };
 }
 
-/**
- * How a tiered charge priced `units` billable units, tier by tier (BigInt): GRADUATED, each
- * tier its own slice (1..upTo, then upTo+1..); VOLUME, the tier the total falls in prices all
- * of them (the others 0). The amounts stay the server's; this shows where the units went.
- */
-export function tierSlices(pricing: string, tiers: Tier[], units: bigint): TierSlice[] {
-  let from = 1n;
-  let placed = false;
-  return tiers.map((tier) => {
-    const upTo = tier.upTo === null ? null : BigInt(tier.upTo);
-    let inTier = 0n;
-    if (pricing === 'VOLUME') {
-      if (!placed && units > 0n && (upTo === null || units <= upTo)) {
-        inTier = units;
-        placed = true;
-      }
-    } else {
-      const top = upTo === null || upTo > units ? units : upTo;
-      inTier = top >= from ? top - from + 1n : 0n;
-    }
-    const slice = { from, upTo, unitPrice: tier.unitPrice, units: inTier };
-    if (upTo !== null) from = upTo + 1n;
-    return slice;
-  });
-}
-
-/** The plan of a line, by the "(<plan name>)" its description carries; the longest matching name wins. */
-export function planOfLine<P extends { name: string }>(description: string, plans: P[]): P | undefined {
-  return [...plans].sort((a, b) => b.name.length - a.name.length).find((plan) => description.includes(`(${plan.name})`));
+/** A tier's range of billable units: "1–100,000", or "1,000,001 and up" for the open-ended one. */
+export function tierRange(tier: { fromUnit: string; toUnit: string | null }, count: (value: string) => string): string {
+  return tier.toUnit === null ? `${count(String(tier.fromUnit))} and up` : `${count(String(tier.fromUnit))}–${count(String(tier.toUnit))}`;
 }

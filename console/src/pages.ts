@@ -12,6 +12,7 @@ export interface PageDef {
 export const PAGES: PageDef[] = [
   { id: 'subscriptions', title: 'Subscriptions', roles: ['PARTNER'] },
   { id: 'usage', title: 'Usage', roles: ['PARTNER', 'FINANCE', 'VENDOR'] },
+  { id: 'fine-tuning', title: 'Fine-tuning', roles: ['PARTNER'] },
   { id: 'models', title: 'Models', roles: ['VENDOR'] },
   { id: 'revenue', title: 'Revenue', roles: ['VENDOR'] },
   { id: 'invoices', title: 'Invoices', roles: ['FINANCE'] },

@@ -5,7 +5,9 @@ import { toGlobalId } from '../common/global-id';
 import { Node } from '../common/node.interface';
 import { BigIntScalar, DateTimeScalar } from '../common/scalars';
 import { Meter } from '../metering/meter.enum';
+import { PricingModel } from '../catalogue/catalogue.enums';
 import { InvoiceLineKind } from './billing.enums';
+import { RatedTier, ratedTiersColumn } from './invoice-line-tier.type';
 import { Invoice } from './invoice.entity';
 
 /**
@@ -63,6 +65,14 @@ export class InvoiceLine implements Node {
 
   @Column({ type: 'bigint', transformer: bigintColumn })
   amountMinor!: bigint;
+
+  @Field(() => PricingModel, { nullable: true, description: 'How the plan priced a USAGE line when it was rated; null for FLAT_FEE lines, meters the plan does not charge, and lines written before pricing was recorded.' })
+  @Column({ type: 'text', nullable: true })
+  pricing!: PricingModel | null;
+
+  /** The tiers of a GRADUATED or VOLUME line as rated (GraphQL `tiers`); empty for every other line. */
+  @Column({ type: 'jsonb', default: () => `'[]'`, transformer: ratedTiersColumn })
+  ratedTiers!: RatedTier[];
 
   @Field(() => DateTimeScalar)
   @Column({ type: 'timestamptz', precision: 3 })

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { chromiumPath, consoleBundleDir } from '../support/console-bundle';
+import { createDataset, isFinished, START_FINE_TUNE, supportTickets, toJsonl, waitForJob } from '../support/fine-tune-fixtures';
 import { demoModels, runInference, subscribe } from '../support/subscription-fixtures';
 import { startTestServer, TestServer } from '../support/test-server';
 
@@ -27,9 +28,10 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
   /** The server's clock: the wall clock, or last month while the invoiced usage is made. */
   let backThen: Date | null = null;
   let invoiceId: string;
+  let fineTuneJobId: string;
 
   beforeAll(async () => {
-    t = await startTestServer({ env: { CONSOLE_DIR: consoleBundleDir() }, server: { now: () => backThen ?? new Date() } });
+    t = await startTestServer({ env: { CONSOLE_DIR: consoleBundleDir(), FINE_TUNE_POLL_MS: '200' }, server: { now: () => backThen ?? new Date() } });
     const models = await demoModels(t);
     // Last month: Contoso subscribes to Scale on the 10th and calls twice; closing that month drafts its invoice.
     const now = new Date();
@@ -45,6 +47,13 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     await subscribe(t, t.keys.partner, models['credit-risk'].plans['Pay as you go']);
     for (let i = 0; i < 3; i++) await runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: [`call ${i} was great`] });
     for (let i = 0; i < 2; i++) await runInference(t, t.keys.partner, { modelId: models['credit-risk'].id, inputs: FEATURES });
+    // A fine-tune of the sentiment model on support tickets, run to the end by the server's worker: the partner's curves.
+    const dataset = await createDataset(t, t.keys.partner, toJsonl(supportTickets(30)));
+    expect(dataset.userErrors).toEqual([]);
+    const started = await t.graphql(t.keys.partner, START_FINE_TUNE, { input: { modelId: models['review-sentiment'].id, datasetId: dataset.dataset.id, suffix: 'tickets', hyperparameters: { epochs: 4, seed: 5 } } });
+    expect(started.data!.startFineTune.userErrors).toEqual([]);
+    fineTuneJobId = started.data!.startFineTune.job.id;
+    expect((await waitForJob(t, t.keys.partner, fineTuneJobId, isFinished)).status).toBe('SUCCEEDED');
     browser = await chromium.launch({ executablePath: executablePath!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     mkdirSync(SHOTS, { recursive: true });
   });
@@ -91,7 +100,7 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     expect(new URL(page.url()).hash).toBe('#/subscriptions');
     expect(page.url()).not.toContain(t.keys.partner);
-    expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage']);
+    expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage', 'Fine-tuning']);
     expect(await page.evaluate('document.cookie')).toBe('');
     expect(await page.evaluate('Object.values(sessionStorage)')).toEqual([t.keys.partner]);
     expect(await page.evaluate('localStorage.length')).toBe(0);
@@ -174,6 +183,57 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
 
     await page.goto(`${t.url}/console#/subscriptions`);
     await page.getByRole('heading', { name: 'You may not see this page' }).waitFor();
+    await page.goto(`${t.url}/console#/fine-tuning`);
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('Fine-tuning needs the role PARTNER; this key has VENDOR, FINANCE.');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('partner: lists its fine-tune jobs and opens one: loss and accuracy curves per epoch with the base model as a reference, the same figures as a table, the log', async () => {
+    const page = await openConsole();
+    await signIn(page, t.keys.partner);
+    await page.getByRole('link', { name: 'Fine-tuning' }).click();
+    const api = (await t.graphql(t.keys.partner, `query($id: ID!) { fineTuneJob(id: $id) { status trainedSteps totalSteps baseline { validationAccuracy }
+      resultVersion { version model { slug } } epochMetrics { epoch trainLoss validationLoss validationAccuracy } } }`, { id: fineTuneJobId })).data!.fineTuneJob;
+    const row = page.locator(`table.jobs tr[data-job="${fineTuneJobId}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('SUCCEEDED');
+    await expect(row.locator('.progress-text').textContent()).resolves.toBe(`${api.totalSteps} of ${api.totalSteps} steps (100%)`);
+    await expect(row.getByRole('progressbar', { name: 'Training progress' }).getAttribute('value')).resolves.toBe('1000');
+    await expect(row.locator('.result-version').textContent()).resolves.toBe(`${api.resultVersion.model.slug} ${api.resultVersion.version}`);
+    await expect(row.textContent()).resolves.toContain('Review sentiment');
+    await shot(page, 'partner-fine-tune-jobs');
+
+    await row.getByRole('link').click();
+    const job = page.locator(`.fine-tune-job[data-job="${fineTuneJobId}"]`);
+    await job.waitFor();
+    const epochs = api.epochMetrics.length;
+    expect(epochs).toBeGreaterThanOrEqual(4);
+    const loss = job.locator('figure.chart[data-chart="loss"]');
+    const accuracy = job.locator('figure.chart[data-chart="accuracy"]');
+    expect(await loss.getAttribute('data-points')).toBe(String(epochs));
+    expect(await loss.getAttribute('data-series')).toBe('Training loss|Validation loss');
+    expect(await accuracy.getAttribute('data-series')).toBe('Validation accuracy|Training accuracy|Base model');
+    await loss.locator('canvas').first().waitFor();
+    await accuracy.locator('canvas').first().waitFor();
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+    const best = Math.max(...api.epochMetrics.map((m: { validationAccuracy: number }) => m.validationAccuracy));
+    await expect(job.getByRole('img', { name: /^Validation accuracy per epoch/ }).getAttribute('aria-label')).resolves
+      .toContain(`best ${pct(best)} at epoch`);
+    await expect(job.getByRole('img', { name: /^Validation accuracy per epoch/ }).getAttribute('aria-label')).resolves
+      .toContain(`the base model scored ${pct(api.baseline.validationAccuracy)} (dashed reference line)`);
+    const last = api.epochMetrics[epochs - 1];
+    await expect(job.getByRole('img', { name: /^Training and validation loss per epoch/ }).getAttribute('aria-label')).resolves
+      .toContain(`after epoch ${last.epoch}: training ${last.trainLoss.toFixed(4)}, validation ${last.validationLoss.toFixed(4)}`);
+    const table = job.locator('table.epoch-table');
+    expect(await table.locator('tbody th').allTextContents()).toEqual(api.epochMetrics.map((m: { epoch: number }) => String(m.epoch)));
+    expect(await table.locator('tbody .validation-accuracy').allTextContents()).toEqual(api.epochMetrics.map((m: { validationAccuracy: number }) => pct(m.validationAccuracy)));
+    await expect(job.locator('.baseline').textContent()).resolves.toBe(`${pct(api.baseline.validationAccuracy)} on this job's validation rows`);
+    await expect(job.getByRole('list', { name: 'Job log, oldest first' }).textContent()).resolves.toMatch(/Succeeded/);
+    await shot(page, 'partner-fine-tune-job');
+
+    await page.goto(`${t.url}/console#/fine-tuning/${encodeURIComponent('gid://marketplace/FineTuneJob/00000000-0000-0000-0000-000000000000')}`);
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('Could not load the fine-tune job. There is no such fine-tune job in your organisation (NOT_FOUND).');
     expect(problems).toEqual([]);
     await page.context().close();
   });
@@ -196,7 +256,7 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     await shot(page, 'finance-usage');
 
     const api = (await t.graphql(t.keys.finance, `query($id: ID!) { invoice(id: $id) { number status total { amountMinor formatted } subtotal { formatted }
-      lines { id description amount { amountMinor formatted } } reconciliation { ok } } }`, { id: invoiceId })).data!.invoice;
+      lines { id description amount { amountMinor formatted } pricing tiers { fromUnit toUnit units unitPrice amount { amountMinor formatted } } } reconciliation { ok } } }`, { id: invoiceId })).data!.invoice;
     expect(api.status).toBe('DRAFT');
     await page.getByRole('link', { name: 'Invoices' }).click();
     const row = page.locator(`table.invoices tr[data-invoice="${invoiceId}"]`);
@@ -217,9 +277,21 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
     await expect(invoice.locator('.invoice-total').textContent()).resolves.toBe(api.total.formatted);
     await expect(invoice.locator('.reconciliation').textContent()).resolves.toContain('every usage line equals its usage events');
     await expect(invoice.locator('.stripe-status').textContent()).resolves.toBe('not synced to Stripe');
-    // The Scale plan's graduated REQUESTS tiers, with the units each priced; INPUT_TOKENS is not charged by it.
-    const requests = invoice.getByRole('list', { name: /^Tiers of Review sentiment \(Scale\): REQUESTS/ });
-    expect(await requests.getByRole('listitem').allTextContents()).toEqual(['1–100,000 @ $0.001: 2', '100,001–1,000,000 @ $0.0005: 0', '1,000,001+ @ $0.0002: 0']);
+    // The Scale plan's graduated REQUESTS line, its tiers as rated in rows under it; INPUT_TOKENS is not charged by it.
+    const tiered = api.lines.find((l: { pricing: string | null }) => l.pricing === 'GRADUATED');
+    expect(tiered.tiers.map((tier: Record<string, unknown>) => [tier.fromUnit, tier.toUnit, tier.units, tier.unitPrice])).toEqual([[1, 100000, 2, '0.001']]);
+    const tierRows = invoice.locator(`tr.tier-row[data-tier-of="${tiered.id}"]`);
+    expect(await tierRows.locator('th').allTextContents()).toEqual([`↳ Tier 1–100,000 of ${tiered.description}`]);
+    expect(await tierRows.locator('.tier-units').allTextContents()).toEqual(['2']);
+    expect(await tierRows.locator('.tier-price').allTextContents()).toEqual(['$0.001']);
+    const tierAmounts = await tierRows.locator('.tier-amount').allTextContents();
+    expect(tierAmounts).toEqual(tiered.tiers.map((tier: { amount: { formatted: string } }) => tier.amount.formatted));
+    // As shown: the tier amounts add up to the line amount, in cents.
+    const cents = (shown: string) => BigInt(shown.replace(/[^0-9-]/g, ''));
+    const lineAmount = await invoice.locator(`tr[data-line="${tiered.id}"] .line-amount`).textContent();
+    expect(tierAmounts.reduce((sum, shown) => sum + cents(shown), 0n)).toBe(cents(lineAmount!));
+    expect(await invoice.locator(`tr[data-line="${tiered.id}"]`).getAttribute('data-tiers-add-up')).toBe('true');
+    await expect(invoice.locator(`tr[data-line="${tiered.id}"] .unit-price`).textContent()).resolves.toBe('graduated tiers, one tier below');
     await expect(invoice.locator('tr', { hasText: 'INPUT_TOKENS' }).locator('td').nth(3).textContent()).resolves.toBe('not charged');
     expect(await invoice.getByRole('button', { name: 'Finalize' }).count()).toBe(0);
     const [download] = await Promise.all([page.waitForEvent('download'), invoice.getByRole('button', { name: 'Download CSV' }).click()]);
@@ -244,8 +316,10 @@ describeInBrowser(`the console in chromium (${executablePath ?? 'no chromium: sk
   it('admin: every page is in the navigation; finalizes and voids the invoice, each after a confirmation', async () => {
     const page = await openConsole();
     await signIn(page, t.keys.admin);
-    expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage', 'Models', 'Revenue', 'Invoices']);
+    expect(await navLinks(page)).toEqual(['Subscriptions', 'Usage', 'Fine-tuning', 'Models', 'Revenue', 'Invoices']);
     await expect(page.locator('.state-empty').textContent()).resolves.toContain('No subscriptions yet');
+    await page.getByRole('link', { name: 'Fine-tuning' }).click();
+    await page.getByText('No fine-tune jobs yet.').waitFor(); // the platform's own organisation has trained nothing
     await page.goto(`${t.url}/console#/invoices/${encodeURIComponent(invoiceId)}`);
     const invoice = page.locator('.invoice[data-status="DRAFT"]');
     await invoice.waitFor();

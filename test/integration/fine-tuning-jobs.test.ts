@@ -99,6 +99,13 @@ describe('fine-tune jobs: upload -> dataset -> job -> private version -> runInfe
     for (const e of epochs) expect(Object.keys(e.metrics)).toEqual(expect.arrayContaining(['train_loss', 'valid_loss', 'valid_accuracy']));
     expect(epochs[5].metrics.train_loss).toBeLessThan(epochs[0].metrics.train_loss);
     expect(epochs[5].metrics.valid_accuracy).toBeGreaterThanOrEqual(0.9);
+    // the curves as typed fields: one point per epoch, the figures of its checkpoint
+    expect(job.epochMetrics).toEqual(job.checkpoints.map((c: any) => ({
+      epoch: c.epoch, step: c.step, bodyTrained: false, at: c.createdAt, trainLoss: c.metrics.train_loss, trainAccuracy: c.metrics.train_accuracy,
+      validationLoss: c.metrics.valid_loss, validationAccuracy: c.metrics.valid_accuracy,
+    })));
+    expect(job.epochMetrics[5].trainLoss).toBeLessThan(job.epochMetrics[0].trainLoss);
+    expect(job.epochMetrics[5].validationAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(job.events.map((e: any) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^Validating/), expect.stringMatching(/^Queued/), 'Running', expect.stringMatching(/^Succeeded/)]));
     // the base sentiment model knows none of the ticket labels
     expect(job.baseline).toEqual({ validationAccuracy: 0, sharedLabels: [] });

@@ -80,7 +80,8 @@ export const CANCEL_FINE_TUNE = `mutation($id: ID!) { cancelFineTune(input: { jo
 
 export const FINE_TUNE_JOB = `query($id: ID!) { fineTuneJob(id: $id) {
   id status attempts trainedSteps totalSteps cancelRequested hyperparameters { epochs batchSize learningRate seed }
-  events { at level type message metrics } checkpoints { epoch step metrics }
+  events { at level type message metrics } checkpoints { epoch step metrics createdAt }
+  epochMetrics { epoch step bodyTrained trainLoss trainAccuracy validationLoss validationAccuracy at }
   baseline { validationAccuracy sharedLabels } error { code message }
   resultVersion { id version status labels model { id slug name visibility } } } }`;
 

@@ -1,7 +1,8 @@
 import { PricingModel } from '../../../schema/catalogue/catalogue.enums';
 import { UserError } from '../../../schema/common/user-error.type';
-import { toMinorUnits } from '../../common/money';
-import { ChargeModel, ChargeTerms, invalidCharge } from './charge-model';
+import { RatedTier } from '../../../schema/billing/invoice-line-tier.type';
+import { allocateMinorUnits, toMinorUnits } from '../../common/money';
+import { ChargeModel, ChargeTerms, invalidCharge, sumOf } from './charge-model';
 import { graduatedCharge } from './graduated-charge.strategy';
 import { packageCharge } from './package-charge.strategy';
 import { standardCharge } from './standard-charge.strategy';
@@ -27,21 +28,34 @@ export function billableUnits(terms: ChargeTerms, quantity: bigint): bigint {
   return quantity > free ? quantity - free : 0n;
 }
 
-/** A rated usage line: the billable units and the amount, rounded once, half-up, to the currency's minor unit. */
+/**
+ * A rated usage line: the billable units, the amount rounded once, half-up, to the currency's
+ * minor unit, and for tiered pricing the tiers that amount came from (they add up to it).
+ */
 export interface RatedCharge {
   billableUnits: bigint;
   amountMinor: bigint;
+  tiers: RatedTier[];
 }
 
 /**
  * Rates a period's quantity of one meter under a charge: free units off, the charge model's
  * exact amount, then ONE half-up rounding to minor units (the line's amount).
+ *
+ * NOTE: a tiered line's amount is shared out over its tiers after that one rounding (largest
+ * remainder, see allocateMinorUnits), so the tiers shown add up to the line and never re-round it.
  */
 export function rateCharge(terms: ChargeTerms, quantity: bigint, currency: string): RatedCharge {
   const units = billableUnits(terms, quantity);
-  if (units === 0n) return { billableUnits: 0n, amountMinor: 0n };
-  const exact = chargeModelFor(terms.pricing).amount(terms, units);
-  return { billableUnits: units, amountMinor: toMinorUnits(exact, currency) };
+  if (units === 0n) return { billableUnits: 0n, amountMinor: 0n, tiers: [] };
+  const model = chargeModelFor(terms.pricing);
+  const slices = model.slices(terms, units);
+  // NOTE: a tiered charge's exact amount is the sum of its slices (the strategies define it so); computed once here.
+  const amountMinor = toMinorUnits(slices.length ? sumOf(slices) : model.amount(terms, units), currency);
+  if (slices.length === 0) return { billableUnits: units, amountMinor, tiers: [] };
+  const shares = allocateMinorUnits(amountMinor, slices.map((s) => s.amount), currency);
+  const tiers = slices.map((s, i) => ({ fromUnit: s.fromUnit, toUnit: s.toUnit, units: s.units, unitPrice: s.unitPrice, amountMinor: shares[i] }));
+  return { billableUnits: units, amountMinor, tiers };
 }
 
 /**

@@ -19,6 +19,19 @@ export interface ChargeTerms {
 }
 
 /**
+ * The part of a tiered line's billable units that one tier priced, exactly: units
+ * `fromUnit..toUnit` of the tier (billable units, free units already off; toUnit null: no upper
+ * bound), `units` of them priced at the tier's `unitPrice`, for `amount` in major units.
+ */
+export interface ChargeSlice {
+  fromUnit: bigint;
+  toUnit: bigint | null;
+  units: bigint;
+  unitPrice: string;
+  amount: Decimal;
+}
+
+/**
  * One way of turning a period's quantity into an amount (Lago's charge models): it validates a
  * charge's terms and rates a quantity exactly, in the plan currency's major unit. The caller
  * takes off free units first and rounds once per invoice line (see rateCharge).
@@ -29,6 +42,12 @@ export interface ChargeModel {
   validate(terms: ChargeTerms, at: ChargeAt): UserError[];
   /** The exact amount for `units` billable units (free units already taken off). */
   amount(terms: ChargeTerms, units: bigint): Decimal;
+  /**
+   * The tiers `units` touched, each with its exact amount (they add up to `amount`): GRADUATED
+   * one per tier reached, VOLUME the one tier that priced them all; none for STANDARD and
+   * PACKAGE (one price, shown as the line's unitPrice) or for zero units.
+   */
+  slices(terms: ChargeTerms, units: bigint): ChargeSlice[];
 }
 
 /** Where a charge sits in a createPlan input (for userErrors). */
@@ -53,9 +72,14 @@ export function decimal(value: Decimal.Value | bigint): Decimal {
   return parsed;
 }
 
-/** Tiers of a tiered charge as (upTo | null, unit price), upTo as bigint. */
-export function tiersOf(terms: ChargeTerms): Array<{ upTo: bigint | null; unitPrice: Decimal }> {
-  return (terms.tiers ?? []).map((t) => ({ upTo: t.upTo === null || t.upTo === undefined ? null : BigInt(t.upTo), unitPrice: decimal(t.unitPrice) }));
+/** Tiers of a tiered charge as (upTo | null, unit price), upTo as bigint; `price` is the plan's decimal string. */
+export function tiersOf(terms: ChargeTerms): Array<{ upTo: bigint | null; unitPrice: Decimal; price: string }> {
+  return (terms.tiers ?? []).map((t) => ({ upTo: t.upTo === null || t.upTo === undefined ? null : BigInt(t.upTo), unitPrice: decimal(t.unitPrice), price: t.unitPrice }));
+}
+
+/** The exact sum of slices' amounts. */
+export function sumOf(slices: ChargeSlice[]): Decimal {
+  return slices.reduce((total, slice) => total.add(slice.amount), decimal(0));
 }
 
 /** A unit price field that must be a decimal, and no tiers. */

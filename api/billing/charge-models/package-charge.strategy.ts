@@ -16,4 +16,5 @@ export const packageCharge: ChargeModel = {
     return errors;
   },
   amount: (terms: ChargeTerms, units: bigint): Decimal => decimal(packagesOf(units, terms.packageSize!)).mul(decimal(terms.unitPrice!)),
+  slices: () => [],
 };

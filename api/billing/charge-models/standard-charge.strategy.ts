@@ -7,4 +7,5 @@ export const standardCharge: ChargeModel = {
   pricing: PricingModel.STANDARD,
   validate: (terms: ChargeTerms, at: ChargeAt) => [...unitPriceErrors(terms, at), ...noPackageSize(terms, at)],
   amount: (terms: ChargeTerms, units: bigint): Decimal => decimal(units).mul(decimal(terms.unitPrice!)),
+  slices: () => [],
 };

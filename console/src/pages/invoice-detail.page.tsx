@@ -3,7 +3,7 @@ import { useRef, useState } from 'preact/hooks';
 import { Empty, Loaded } from '../components/states';
 import { downloadWithKey } from '../download';
 import { graphql } from '../graphql-client';
-import { invoiceActions, linesAddUp, MoneyValue, periodLabel, planOfLine, Tier, tierSlices } from '../invoice-math';
+import { invoiceActions, LineTier, linesAddUp, MoneyValue, periodLabel, tierRange, tiersAddUp } from '../invoice-math';
 import { formatCount, formatMoney, formatUnitPrice } from '../money';
 import { useQuery } from '../use-query';
 
@@ -15,10 +15,13 @@ interface InvoiceLine {
   quantity: string;
   billableUnits: string;
   unitPrice: string | null;
+  /** How the plan priced a USAGE line when it was rated; null: a flat fee, or a meter the plan does not charge. */
+  pricing: 'STANDARD' | 'GRADUATED' | 'VOLUME' | 'PACKAGE' | null;
+  /** The tiers of a GRADUATED or VOLUME line as rated, adding up to `amount`. */
+  tiers: LineTier[];
   servicePeriodStart: string;
   servicePeriodEnd: string;
   amount: MoneyValue;
-  model: { slug: string; plans: Array<{ name: string; charges: Array<{ meter: string; pricing: string; tiers: Tier[] }> }> } | null;
 }
 
 interface InvoiceDetail {
@@ -45,7 +48,8 @@ interface InvoiceDetail {
 export const INVOICE_QUERY = `query ConsoleInvoice($id: ID!) { invoice(id: $id) {
   id number status currency periodStart periodEnd graceUntil finalizedAt voidedAt paidAt stripeInvoiceId immutable
   organization { name } subtotal { amountMinor currency } total { amountMinor currency }
-  lines { id kind description meter quantity billableUnits unitPrice servicePeriodStart servicePeriodEnd amount { amountMinor currency } model { slug plans { name charges { meter pricing tiers { upTo unitPrice } } } } }
+  lines { id kind description meter quantity billableUnits unitPrice servicePeriodStart servicePeriodEnd amount { amountMinor currency }
+    pricing tiers { fromUnit toUnit units unitPrice amount { amountMinor currency } } }
   reconciliation { ok checkedAt lines { line { id } expected actual } }
   creditNotes { id number reason amount { amountMinor currency } createdAt } } }`;
 
@@ -63,25 +67,40 @@ function quantityText(line: InvoiceLine): string {
   return `${days} d${hours ? ` ${hours} h` : ''}`;
 }
 
-/** The unit price column: the line's price, or for a tiered line its plan's tiers with the units each priced. */
-function UnitPrice({ line, currency }: { line: InvoiceLine; currency: string }) {
-  if (line.unitPrice) return <>{formatUnitPrice(line.unitPrice, currency)}</>;
-  if (line.kind === 'FLAT_FEE') return <>monthly fee, prorated</>;
-  const plan = line.model ? planOfLine(line.description, line.model.plans) : undefined;
-  const charge = plan?.charges.find((c) => c.meter === line.meter);
-  if (plan && !charge) return <>not charged</>;
-  if (!charge || charge.tiers.length === 0) return <>—</>;
+const TIERED: Record<string, string> = { GRADUATED: 'graduated', VOLUME: 'volume' };
+
+/** The unit price column: the line's price, or what priced it (a tiered line's tiers follow it as rows). */
+function unitPriceText(line: InvoiceLine, currency: string): string {
+  if (line.unitPrice) return formatUnitPrice(line.unitPrice, currency);
+  if (line.kind === 'FLAT_FEE') return 'monthly fee, prorated';
+  if (line.kind === 'USAGE' && line.pricing === null && line.description.endsWith('(not charged by the plan)')) return 'not charged';
+  if (line.pricing && TIERED[line.pricing]) {
+    if (line.tiers.length === 0) return `${TIERED[line.pricing]} tiers; no billable units`;
+    return `${TIERED[line.pricing]} tiers, ${line.tiers.length === 1 ? 'one tier' : `${line.tiers.length} tiers`} below`;
+  }
+  return '—';
+}
+
+/**
+ * A tiered line's tiers as rows under it, each with the billable units it priced, its price and its
+ * share of the line amount (the API's, which add up to the line exactly; checked here in BigInt).
+ */
+function TierRows({ line, currency }: { line: InvoiceLine; currency: string }) {
+  const kind = line.pricing === 'VOLUME' ? 'Volume tier' : 'Tier';
   return (
-    <div class="tier-slices">
-      <span>{charge.pricing === 'VOLUME' ? 'volume tiers' : 'graduated tiers'}</span>
-      <ul aria-label={`Tiers of ${line.description}`}>
-        {tierSlices(charge.pricing, charge.tiers, BigInt(line.billableUnits)).map((slice) => (
-          <li class={slice.units > 0n ? 'tier-used' : ''}>
-            {formatCount(slice.from.toString())}{slice.upTo === null ? '+' : `–${formatCount(slice.upTo.toString())}`} @ {formatUnitPrice(slice.unitPrice, currency)}: {formatCount(slice.units.toString())}
-          </li>
-        ))}
-      </ul>
-    </div>
+    <>
+      {line.tiers.map((tier, i) => (
+        <tr class="tier-row" data-tier-of={line.id} data-tier={i}>
+          <th scope="row" class="tier-name"><span aria-hidden="true">↳ </span>{kind} {tierRange(tier, formatCount)}<span class="visually-hidden"> of {line.description}</span></th>
+          <td />
+          <td />
+          <td class="num tier-units">{formatCount(String(tier.units))}</td>
+          <td class="num tier-price">{formatUnitPrice(tier.unitPrice, currency)}</td>
+          <td class="num money tier-amount">{formatMoney(tier.amount.amountMinor, tier.amount.currency)}</td>
+          <td />
+        </tr>
+      ))}
+    </>
   );
 }
 
@@ -137,18 +156,23 @@ function Invoice({ invoice, apiKey, mayChange, notice, onChanged, onFailed }: {
           <tbody>
             {invoice.lines.map((line) => {
               const check = reconciled.get(line.id);
+              const tiers = tiersAddUp(line.tiers, line.amount);
               return (
-                <tr data-line={line.id} data-kind={line.kind}>
+                <>
+                <tr data-line={line.id} data-kind={line.kind} data-tiers={line.tiers.length} data-tiers-add-up={line.tiers.length ? String(tiers.equal) : undefined}>
                   <th scope="row">{line.description}{line.meter && <span class="muted"> · {line.meter}</span>}</th>
                   <td>{line.servicePeriodStart.slice(0, 10)} to {line.servicePeriodEnd.slice(0, 10)}</td>
                   <td class="num">{quantityText(line)}</td>
                   <td class="num">{line.kind === 'USAGE' ? formatCount(line.billableUnits) : '—'}</td>
-                  <td class="num"><UnitPrice line={line} currency={invoice.currency} /></td>
+                  <td class="num unit-price">{unitPriceText(line, invoice.currency)}</td>
                   <td class="num money line-amount">{money(line.amount)}</td>
                   <td>{!check ? '—' : check.expected === check.actual
                     ? <span class="badge badge-published">matches events</span>
-                    : <span class="badge badge-canceled">events {formatCount(check.expected)} ≠ {formatCount(check.actual)}</span>}</td>
+                    : <span class="badge badge-canceled">events {formatCount(check.expected)} ≠ {formatCount(check.actual)}</span>}
+                    {line.tiers.length > 0 && !tiers.equal && <span class="badge badge-canceled">tiers add up to {formatMoney(tiers.sum, line.amount.currency)}</span>}</td>
                 </tr>
+                <TierRows line={line} currency={invoice.currency} />
+                </>
               );
             })}
           </tbody>

@@ -1,4 +1,5 @@
-import { invoiceActions, linesAddUp, periodLabel, planOfLine, tierSlices } from '../../../console/src/invoice-math';
+import { invoiceActions, linesAddUp, periodLabel, tierRange, tiersAddUp } from '../../../console/src/invoice-math';
+import { formatCount } from '../../../console/src/money';
 
 describe('console invoice arithmetic (BigInt minor units)', () => {
   const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
@@ -35,30 +36,18 @@ describe('console revenue period', () => {
   });
 });
 
-describe('console tier slices of a tiered invoice line', () => {
-  const tiers = [{ upTo: '100000', unitPrice: '0.001' }, { upTo: '1000000', unitPrice: '0.0005' }, { upTo: null, unitPrice: '0.0002' }];
-  const units = (pricing: string, n: bigint) => tierSlices(pricing, tiers, n).map((s) => s.units);
+describe('console tiers of a tiered invoice line (as the API rated them)', () => {
+  const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
 
-  it('GRADUATED: each tier its own slice', () => {
-    expect(units('GRADUATED', 2n)).toEqual([2n, 0n, 0n]);
-    expect(units('GRADUATED', 100_000n)).toEqual([100_000n, 0n, 0n]);
-    expect(units('GRADUATED', 100_001n)).toEqual([100_000n, 1n, 0n]);
-    expect(units('GRADUATED', 2_500_000n)).toEqual([100_000n, 900_000n, 1_500_000n]);
-    expect(units('GRADUATED', 0n)).toEqual([0n, 0n, 0n]);
-    expect(tierSlices('GRADUATED', tiers, 5n).map((s) => [s.from, s.upTo])).toEqual([[1n, 100_000n], [100_001n, 1_000_000n], [1_000_001n, null]]);
+  it('checks that the tier amounts add up to the line amount, exactly past 2^53', () => {
+    expect(tiersAddUp([{ amount: usd('0') }, { amount: usd('1') }, { amount: usd('1') }], usd('2'))).toEqual({ sum: 2n, equal: true });
+    expect(tiersAddUp([{ amount: usd('9007199254740993') }, { amount: usd('1') }], usd('9007199254740994')).equal).toBe(true);
+    expect(tiersAddUp([{ amount: usd('9007199254740993') }], usd('9007199254740992')).equal).toBe(false);
+    expect(tiersAddUp([{ amount: usd('1') }], usd('2'))).toEqual({ sum: 1n, equal: false });
   });
 
-  it('VOLUME: the tier the total falls in takes every unit', () => {
-    expect(units('VOLUME', 2n)).toEqual([2n, 0n, 0n]);
-    expect(units('VOLUME', 1_000_000n)).toEqual([0n, 1_000_000n, 0n]);
-    expect(units('VOLUME', 9_000_000n)).toEqual([0n, 0n, 9_000_000n]);
-    expect(units('VOLUME', 0n)).toEqual([0n, 0n, 0n]);
-  });
-
-  it("finds a line's plan by the name in its description", () => {
-    const plans = [{ name: 'Scale' }, { name: 'Scale Plus' }, { name: 'Pay as you go' }];
-    expect(planOfLine('Review sentiment (Scale): REQUESTS (GRADUATED)', plans)).toEqual({ name: 'Scale' });
-    expect(planOfLine('Review sentiment (Scale Plus): REQUESTS (GRADUATED)', plans)).toEqual({ name: 'Scale Plus' });
-    expect(planOfLine('Something else', plans)).toBeUndefined();
+  it('labels a tier by its range of billable units, the open one "and up"', () => {
+    expect(tierRange({ fromUnit: '1', toUnit: '100000' }, formatCount)).toBe('1–100,000');
+    expect(tierRange({ fromUnit: '1000001', toUnit: null }, formatCount)).toBe('1,000,001 and up');
   });
 });

@@ -46,7 +46,7 @@ describe('console usage ranges (UTC) and series', () => {
 describe('console pages by role', () => {
   it('shows each role its pages; ADMIN all of them', () => {
     const ids = (roles: Parameters<typeof pagesFor>[0]) => pagesFor(roles).map((p) => p.id);
-    expect(ids(['PARTNER'])).toEqual(['subscriptions', 'usage']);
+    expect(ids(['PARTNER'])).toEqual(['subscriptions', 'usage', 'fine-tuning']);
     expect(ids(['VENDOR', 'FINANCE'])).toEqual(['usage', 'models', 'revenue', 'invoices']);
     expect(ids(['FINANCE'])).toEqual(['usage', 'invoices']);
     expect(ids(['ADMIN'])).toEqual(PAGES.map((p) => p.id));
@@ -56,6 +56,7 @@ describe('console pages by role', () => {
   it('reads the page from the location hash', () => {
     expect(pageIdOfHash('#/usage')).toBe('usage');
     expect(pageIdOfHash('#/invoices/abc')).toBe('invoices');
+    expect(pageIdOfHash('#/fine-tuning/gid%3A%2F%2Fmarketplace%2FFineTuneJob%2Fx')).toBe('fine-tuning');
     expect(pageIdOfHash('')).toBeNull();
     expect(pageIdOfHash('#/')).toBeNull();
   });
