@@ -31,5 +31,5 @@ describe('migrations', () => {
     } finally {
       await dataSource.destroy();
     }
-  });
+  }, 180_000); // NOTE: the one test database made from nothing (initdb on PGlite), up and down
 });
