@@ -462,6 +462,8 @@ async function run(args: string[]) {
       `metered_vs_unmetered_saturated: the same pair with ${SATURATING_CLIENTS} clients in flight, enough to keep the event loop busy through the commit waits (the cost of metering, not of its wait).`,
       'added_p50_ms: one caller, alternating pool / GraphQL / GraphQL-without-metering calls; each GraphQL call\'s latency less the engine time it reports in Server-Timing (the same pool call, timed around it in the server), so the model\'s run-to-run spread cancels; a metered call waits for one durable commit, see the idle-commit rows.',
       'floor: a bare Express + Apollo server with one trivial resolver, called after the loop idled through a heavy computation: what any GraphQL call costs here before our code runs.',
+      'metering_added_p50_ms: per iteration, the metered call\'s added latency less the unmetered one\'s, p50; durable_commit_floor_ms: a one-row INSERT (autocommit, durable) on the metered server\'s own pool after a pool call, in the same loop; ' +
+        'added_over_floor_p50_ms: per iteration, the metered call\'s added latency less that iteration\'s bare Express + Apollo call and durable commit, p50 (each per round, then the median of rounds).',
     ],
     result: { ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round3(v)])), targets },
   };
