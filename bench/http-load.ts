@@ -60,11 +60,13 @@ export interface LoadFigures {
   latencies: number[];
   /** Sequential calls only: each call's latency less its `engine` Server-Timing span (the pool's own time), where it had one. */
   overEngine: number[];
+  /** Sequential calls only: each call's `usage` Server-Timing span (its wait for the usage commit), where it had one. */
+  usage: number[];
 }
 
-/** The `engine` span of a Server-Timing header, ms. */
-function engineSpan(serverTiming: string | undefined): number | undefined {
-  const match = serverTiming && /(?:^|,\s*)engine;dur=([\d.]+)/.exec(serverTiming);
+/** A span of a Server-Timing header (`engine`, `usage`), ms. */
+function timingSpan(serverTiming: string | undefined, name: string): number | undefined {
+  const match = serverTiming && new RegExp(`(?:^|,\\s*)${name};dur=([\\d.]+)`).exec(serverTiming);
   return match ? Number(match[1]) : undefined;
 }
 
@@ -137,7 +139,7 @@ function serveLoads(): void {
       if (calls.uniqueMarker) body = body.replace(calls.uniqueMarker, `${i}-${randomUUID()}`);
       const { result, serverTiming } = await client.exchange(body);
       if (result.errors || !result.data) throw new Error(`load call failed: ${JSON.stringify(result.errors)}`);
-      return engineSpan(serverTiming);
+      return { engineMs: timingSpan(serverTiming, 'engine'), usageMs: timingSpan(serverTiming, 'usage') };
     };
   };
   process.on('message', async (request: LoadRequest) => {
@@ -147,17 +149,19 @@ function serveLoads(): void {
       if (request.times !== undefined) {
         const latencies: number[] = [];
         const overEngine: number[] = [];
+        const usage: number[] = [];
         for (let i = 0; i < request.times; i++) {
           const t0 = performance.now();
-          const engineMs = await call(i);
+          const { engineMs, usageMs } = await call(i);
           const latency = performance.now() - t0;
           latencies.push(latency);
           if (engineMs !== undefined) overEngine.push(latency - engineMs);
+          if (usageMs !== undefined) usage.push(usageMs);
         }
-        figures = { count: latencies.length, p50: percentile(latencies, 50), latencies, overEngine };
+        figures = { count: latencies.length, p50: percentile(latencies, 50), latencies, overEngine, usage };
       } else {
         const loop = await closedLoop(request.clients, request.seconds, call);
-        figures = { count: loop.count, p50: loop.p50, latencies: [], overEngine: [] };
+        figures = { count: loop.count, p50: loop.p50, latencies: [], overEngine: [], usage: [] };
       }
       process.send!({ id: request.id, figures } satisfies LoadReply);
     } catch (error) {

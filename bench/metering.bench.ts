@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { configFromEnv } from '../api/config';
@@ -255,37 +256,58 @@ async function heavyModelRef(s: Servers) {
 
 /**
  * Added latency: one caller, heavy model, alternating a pool call, a GraphQL call (metered), a
- * GraphQL call without metering and a trivial query to a bare Apollo server, so all see the
- * same machine; p50 of each. Each HTTP call follows a heavy computation during which the event
- * loop idled, as a real heavy call's answer does.
+ * GraphQL call without metering, a trivial query to a bare Apollo server, and a durable one-row
+ * commit on the metered server's own connection pool, so all see the same machine; p50 of each,
+ * and p50s of the per-iteration differences (paired: a burst of load elsewhere falls on both).
+ * Each HTTP call and the commit follow a heavy computation during which the event loop and the
+ * database connection idled, as a real heavy call's answer does.
  */
 async function latencyPhase(s: Servers, seconds: number) {
   const bare = await startBareApollo();
   const heavyRef = await heavyModelRef(s);
   const inputs = tokenize(TEXTS.slice(0, HEAVY_TEXTS), heavyRef.spec);
   const heavy = (server: { port: number }): HttpCalls => ({ port: server.port, key: s.keys.partner, bodies: [inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))] });
+  const rawPool = (s.metered.dataSource.driver as unknown as { master: Pool }).master;
+  await rawPool.query('CREATE TABLE IF NOT EXISTS bench_commit_probe (x int)');
   try {
-    const timings: Record<'pool' | 'graphql' | 'unmetered' | 'bare' | 'graphqlOverEngine' | 'unmeteredOverEngine', number[]> =
-      { pool: [], graphql: [], unmetered: [], bare: [], graphqlOverEngine: [], unmeteredOverEngine: [] };
+    const timings: Record<'pool' | 'graphql' | 'unmetered' | 'bare' | 'commit' | 'graphqlOverEngine' | 'unmeteredOverEngine' | 'usage'
+      | 'meteringAdded' | 'overFloor', number[]> =
+      { pool: [], graphql: [], unmetered: [], bare: [], commit: [], graphqlOverEngine: [], unmeteredOverEngine: [], usage: [], meteringAdded: [], overFloor: [] };
     const pool = () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(inputs.inputs));
-    const once = async (into: number[], overEngine: number[] | null, calls: HttpCalls) => {
+    const once = async (calls: HttpCalls) => {
       const figures = await s.load.sequential(calls, 1);
-      into.push(figures.latencies[0]);
-      overEngine?.push(...figures.overEngine);
+      return { latency: figures.latencies[0], overEngine: figures.overEngine[0], usage: figures.usage[0] };
     };
     const end = performance.now() + 3 * seconds * 1000;
     while (performance.now() < end) {
       const t0 = performance.now();
       await pool();
       timings.pool.push(performance.now() - t0);
-      await once(timings.graphql, timings.graphqlOverEngine, heavy(s.metered));
-      await once(timings.unmetered, timings.unmeteredOverEngine, heavy(s.unmetered));
+      const metered = await once(heavy(s.metered));
+      const unmetered = await once(heavy(s.unmetered));
       await pool();
-      await once(timings.bare, null, { port: bare.port, key: 'none', bodies: ['{"query":"{ viewer { id } }"}'] });
+      const trivial = await once({ port: bare.port, key: 'none', bodies: ['{"query":"{ viewer { id } }"}'] });
+      await pool();
+      // NOTE: the floor as the recorder meets it: an autocommit statement on a pooled connection that idled through the computation.
+      const c0 = performance.now();
+      await rawPool.query({ name: 'bench_commit_probe', text: 'INSERT INTO bench_commit_probe VALUES (1)' });
+      const commit = performance.now() - c0;
+      timings.graphql.push(metered.latency);
+      timings.unmetered.push(unmetered.latency);
+      timings.bare.push(trivial.latency);
+      timings.commit.push(commit);
+      if (metered.usage !== undefined) timings.usage.push(metered.usage);
+      if (metered.overEngine === undefined || unmetered.overEngine === undefined) continue;
+      timings.graphqlOverEngine.push(metered.overEngine);
+      timings.unmeteredOverEngine.push(unmetered.overEngine);
+      timings.meteringAdded.push(metered.overEngine - unmetered.overEngine);
+      timings.overFloor.push(metered.overEngine - trivial.latency - commit);
     }
     return {
       poolP50: median(timings.pool), graphqlP50: median(timings.graphql), unmeteredP50: median(timings.unmetered), bareP50: median(timings.bare),
       graphqlOverEngineP50: median(timings.graphqlOverEngine), unmeteredOverEngineP50: median(timings.unmeteredOverEngine),
+      commitP50: median(timings.commit), usageP50: median(timings.usage),
+      meteringAddedP50: median(timings.meteringAdded), overFloorP50: median(timings.overFloor), iterations: timings.pool.length,
     };
   } finally {
     await bare.stop();
@@ -315,19 +337,38 @@ async function commitAfterIdle(s: Servers): Promise<{ selectMs: number; commitMs
   }
 }
 
-async function e2ePhase(seconds: number, rounds: number) {
+/**
+ * What of the end-to-end phase runs: everything, or (quick checks while working on one figure)
+ * the one-caller latency loop alone, or the saturated pair alone.
+ */
+type E2eParts = 'all' | 'latency' | 'saturated';
+
+async function saturatedRound(s: Servers, seconds: number): Promise<E2eRound> {
+  const small = (server: AppServer): HttpCalls => ({ port: server.port, key: s.keys.partner, bodies: TEXTS.map((text) => inferBody(s.ids.sentimentModelId, [text])) });
+  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, small(s.metered), small(s.unmetered), SATURATING_CLIENTS);
+  return { ...Object.fromEntries(Object.keys(EMPTY_ROUND).map((k) => [k, NaN])) as unknown as E2eRound, meteredSaturated, unmeteredSaturated };
+}
+
+const EMPTY_ROUND: Record<keyof E2eRound, true> = {
+  inference: true, metered: true, unmetered: true, holdMs: true, delayOnlyHoldMs: true, delayOnly: true, unmeteredVsDelayOnly: true,
+  meteredSaturated: true, unmeteredSaturated: true, meteredWithId: true, unmeteredWithId: true, trivial: true, heavyGraphql: true, heavyPool: true,
+};
+
+async function e2ePhase(seconds: number, rounds: number, parts: E2eParts = 'all') {
   const s = await startServers();
   try {
     const client = new GraphQLClient(s.metered.port, s.keys.partner);
     await subscribePartner(client, s.ids.sentimentPlanId);
     await subscribePartner(client, s.ids.heavyPlanId);
     client.close();
-    await e2eRound(s, 1, 'warm');
+    if (parts === 'all') await e2eRound(s, 1, 'warm');
+    else await saturatedRound(s, 1);
     const all: E2eRound[] = [];
     const latencies: Array<Awaited<ReturnType<typeof latencyPhase>>> = [];
     for (let r = 0; r < rounds; r++) {
-      all.push(await e2eRound(s, seconds, `r${r}`));
-      latencies.push(await latencyPhase(s, seconds));
+      if (parts === 'all') all.push(await e2eRound(s, seconds, `r${r}`));
+      if (parts === 'saturated') all.push(await saturatedRound(s, seconds));
+      if (parts !== 'saturated') latencies.push(await latencyPhase(s, seconds));
     }
     const [{ n }] = await s.metered.dataSource.query(`SELECT count(*)::int AS n FROM usage_event WHERE meter = 'REQUESTS'`);
     return { all, latencies, meteredEvents: n as number, idle: await commitAfterIdle(s) };
@@ -343,9 +384,10 @@ function parseArgs(args: string[]) {
 
 async function run(args: string[]) {
   const { seconds, rounds, only } = parseArgs(args);
-  const ingest = only === 'e2e' ? null : await ingestPhase(rounds);
-  const e2e = only === 'ingest' ? null : await e2ePhase(seconds, rounds);
-  const m = (pick: (r: E2eRound) => number) => (e2e ? median(e2e.all.map(pick)) : NaN);
+  const ingest = only !== 'all' && only !== 'ingest' ? null : await ingestPhase(rounds);
+  const e2e = only === 'ingest' ? null : await e2ePhase(seconds, rounds, only === 'latency' || only === 'saturated' ? only : 'all');
+  const m = (pick: (r: E2eRound) => number) => (e2e && e2e.all.length ? median(e2e.all.map(pick)) : NaN);
+  const lat = (pick: (l: Awaited<ReturnType<typeof latencyPhase>>) => number) => (e2e ? median(e2e.latencies.map(pick)) : NaN);
   const figures = {
     ingest_events_per_s: ingest ? Math.round(ingest.recorder) : NaN,
     bare_insert_events_per_s: ingest ? Math.round(ingest.bare) : NaN,
@@ -361,6 +403,10 @@ async function run(args: string[]) {
     added_p50_ms_without_metering: e2e ? median(e2e.latencies.map((l) => l.unmeteredOverEngineP50)) : NaN,
     added_p50_ms_unpaired: e2e ? median(e2e.latencies.map((l) => l.graphqlP50 - l.poolP50)) : NaN,
     bare_apollo_p50_ms: e2e ? median(e2e.latencies.map((l) => l.bareP50)) : NaN,
+    metering_added_p50_ms: lat((l) => l.meteringAddedP50),
+    durable_commit_floor_ms: lat((l) => l.commitP50),
+    added_over_floor_p50_ms: lat((l) => l.overFloorP50),
+    usage_commit_wait_p50_ms: lat((l) => l.usageP50),
     inference_vs_trivial_query: m((r) => r.inference / r.trivial),
   };
   const rows: BenchRow[] = [
@@ -387,6 +433,10 @@ async function run(args: string[]) {
     { measure: '  same, without metering', value: figures.added_p50_ms_without_metering, unit: 'ms' },
     { measure: '  GraphQL p50 less pool p50 (unpaired: the model\'s run-to-run spread shows)', value: figures.added_p50_ms_unpaired, unit: 'ms' },
     { measure: 'floor: bare Express + Apollo, { viewer { id } }, after the same idle', value: figures.bare_apollo_p50_ms, unit: 'ms' },
+    { measure: 'metering added p50, one caller: metered less unmetered, paired per iteration', value: figures.metering_added_p50_ms, unit: 'ms' },
+    { measure: '  the metered call\'s own wait for its usage commit (Server-Timing)', value: figures.usage_commit_wait_p50_ms, unit: 'ms' },
+    { measure: 'floor: durable one-row commit on the metered pool, after the same idle', value: figures.durable_commit_floor_ms, unit: 'ms' },
+    { measure: 'added over floor p50: metered added less bare Express + Apollo less the commit, paired', value: figures.added_over_floor_p50_ms, unit: 'ms' },
     { measure: 'PostgreSQL after 30 ms idle: SELECT 1', value: e2e?.idle.selectMs ?? NaN, unit: 'ms' },
     { measure: 'PostgreSQL after 30 ms idle: one-row durable commit', value: e2e?.idle.commitMs ?? NaN, unit: 'ms' },
   ];
@@ -398,6 +448,9 @@ async function run(args: string[]) {
     graphql_vs_pool_ge_0_8: figures.graphql_vs_pool >= 0.8,
     added_p50_ms_le_2: figures.added_p50_ms <= 2,
     inference_vs_trivial_query_ge_0_5: figures.inference_vs_trivial_query >= 0.5,
+    metered_vs_unmetered_saturated_ge_0_95: figures.metered_vs_unmetered_saturated >= 0.95,
+    metering_added_p50_ms_le_floor_plus_0_5: figures.metering_added_p50_ms <= figures.durable_commit_floor_ms + 0.5,
+    added_over_floor_p50_ms_le_1_5: figures.added_over_floor_p50_ms <= 1.5,
   };
   return {
     title: `Metering: PostgreSQL ${SERVER_URL.replace(/\/[^/]*$/, '')}, ${CLIENTS} closed-loop clients in flight over keep-alive HTTP from a load-generator process, ${seconds}s per phase, ${rounds} interleaved rounds (medians)`,
@@ -409,6 +462,8 @@ async function run(args: string[]) {
       `metered_vs_unmetered_saturated: the same pair with ${SATURATING_CLIENTS} clients in flight, enough to keep the event loop busy through the commit waits (the cost of metering, not of its wait).`,
       'added_p50_ms: one caller, alternating pool / GraphQL / GraphQL-without-metering calls; each GraphQL call\'s latency less the engine time it reports in Server-Timing (the same pool call, timed around it in the server), so the model\'s run-to-run spread cancels; a metered call waits for one durable commit, see the idle-commit rows.',
       'floor: a bare Express + Apollo server with one trivial resolver, called after the loop idled through a heavy computation: what any GraphQL call costs here before our code runs.',
+      'metering_added_p50_ms: per iteration, the metered call\'s added latency less the unmetered one\'s, p50; durable_commit_floor_ms: a one-row INSERT (autocommit, durable) on the metered server\'s own pool after a pool call, in the same loop; ' +
+        'added_over_floor_p50_ms: per iteration, the metered call\'s added latency less that iteration\'s bare Express + Apollo call and durable commit, p50 (each per round, then the median of rounds).',
     ],
     result: { ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round3(v)])), targets },
   };

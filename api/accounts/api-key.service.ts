@@ -28,7 +28,13 @@ interface CachedKey {
 interface CacheEntry {
   key: Promise<CachedKey | null>;
   expiresAt: number;
+  /** From when a request starts the next lookup in the background (the entry still answers until `expiresAt`). */
+  refreshAt: number;
+  refreshing?: boolean;
 }
+
+/** The last part of a cache entry's life in which a request refreshes it ahead, off its own path. */
+const REFRESH_AHEAD_SHARE = 0.2;
 
 /**
  * Issues, revokes and authenticates API keys. Authentication is on every request, so it is
@@ -51,6 +57,7 @@ export class ApiKeyService {
     const hash = hashApiKey(plaintext);
     let entry = this.cache.get(prefix);
     if (!entry || entry.expiresAt < now.getTime()) entry = this.lookUp(prefix, now);
+    else if (entry.refreshAt <= now.getTime() && !entry.refreshing) this.refreshAhead(prefix, entry, now);
     const cached = await entry.key;
     if (!cached || !hashesEqual(cached.secretHash, hash)) return null;
     this.touch(cached.principal.apiKeyId, now);
@@ -64,13 +71,37 @@ export class ApiKeyService {
    * request after an error tries again.
    */
   private lookUp(prefix: string, now: Date): CacheEntry {
-    const entry: CacheEntry = { key: this.loadKey(prefix), expiresAt: now.getTime() + this.options.cacheTtlMs };
+    const entry = this.entryFor(this.loadKey(prefix), now);
     this.cache.set(prefix, entry);
     const forget = () => {
       if (this.cache.get(prefix) === entry) this.cache.delete(prefix);
     };
     entry.key.then((key) => key ?? forget(), forget);
     return entry;
+  }
+
+  private entryFor(key: Promise<CachedKey | null>, now: Date): CacheEntry {
+    const ttl = this.options.cacheTtlMs;
+    return { key, expiresAt: now.getTime() + ttl, refreshAt: now.getTime() + ttl * (1 - REFRESH_AHEAD_SHARE) };
+  }
+
+  /**
+   * NOTE: a key in steady use is looked up again shortly before its entry expires, in the
+   * background, so that no request waits for the lookup (two round trips after an idle wait, every
+   * TTL per key); the entry keeps answering until it expires, so a key revoked on another replica
+   * is still refused within the TTL. The new entry replaces this one only if this one is still
+   * the cached one (a revocation here, meanwhile, deleted it) and only once it has loaded.
+   */
+  private refreshAhead(prefix: string, entry: CacheEntry, now: Date): void {
+    entry.refreshing = true;
+    const loading = this.loadKey(prefix);
+    loading.then((key) => {
+      if (this.cache.get(prefix) !== entry) return;
+      if (key) this.cache.set(prefix, this.entryFor(Promise.resolve(key), now));
+      else this.cache.delete(prefix);
+    }, () => {
+      entry.refreshing = false;
+    });
   }
 
   private async loadKey(prefix: string): Promise<CachedKey | null> {

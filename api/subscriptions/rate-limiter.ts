@@ -7,8 +7,8 @@ export interface RateLimitRefusal {
 
 export interface RateLimiterOptions {
   /**
-   * How long a replica may hold leased tokens (default 1 s); a lease asks for this long's
-   * refill. Unspent tokens go back to the shared bucket when it ends.
+   * How long a replica may hold leased tokens without spending one (default 1 s); a lease asks
+   * for this long's refill. Unspent tokens go back to the shared bucket when it ends.
    */
   leaseMs: number;
   /** Told when unspent tokens could not be given back (they are lost to the bucket, never overspent). */
@@ -35,8 +35,14 @@ interface Lease {
  * refill, at least one) and spends them in memory: a call makes a round trip only when its
  * replica's lease runs out, and concurrent calls then share one. Once the bucket is found
  * empty, calls are refused from memory until a token can have refilled, so a flood of refused
- * calls costs the database nothing. Unspent tokens go back when a lease ends (after `leaseMs`,
- * or at shutdown): a replica that stops getting traffic strands nothing for long.
+ * calls costs the database nothing. Unspent tokens go back when a lease ends (`leaseMs` after
+ * its last spent token, or at shutdown): a replica that stops getting traffic strands nothing
+ * for long.
+ * NOTE: a lease that is being spent stays the replica's: a steady caller slower than a lease
+ * lasts (one call a second against a generous plan) would otherwise pay a durable round trip
+ * on every other call, and the give-back another. A replica never holds more than one lease's
+ * grant (it renews only once its tokens are spent), as before: only where that grant is spent
+ * in time changes, never how many tokens the shared bucket hands out.
  */
 export class RateLimiter {
   private readonly leases = new Map<string, Lease>();
@@ -59,6 +65,7 @@ export class RateLimiter {
       const lease = this.currentLease(subscriptionId, requestsPerMinute, nowMs);
       if (lease.tokens >= 1) {
         lease.tokens -= 1;
+        lease.expiresAt = Math.max(lease.expiresAt, nowMs + this.options.leaseMs);
         return null;
       }
       if (nowMs < lease.emptyUntil) return { retryAfterSeconds: Math.max(1, Math.ceil((lease.emptyUntil - nowMs) / 1000)) };
@@ -85,7 +92,8 @@ export class RateLimiter {
 
   private currentLease(subscriptionId: string, requestsPerMinute: number, nowMs: number): Lease {
     const lease = this.leases.get(subscriptionId);
-    if (lease && (lease.renewal || (lease.requestsPerMinute === requestsPerMinute && nowMs < lease.expiresAt))) return lease;
+    // NOTE: an expired lease the sweeper has not ended yet still holds this replica's tokens: spending one extends it.
+    if (lease && (lease.renewal || (lease.requestsPerMinute === requestsPerMinute && (nowMs < lease.expiresAt || lease.tokens >= 1)))) return lease;
     // NOTE: an empty bucket stays known as empty after its lease expired, unless the rate changed.
     const emptyUntil = lease && lease.requestsPerMinute === requestsPerMinute ? lease.emptyUntil : 0;
     if (lease) this.endLease(subscriptionId, lease);

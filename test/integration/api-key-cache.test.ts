@@ -43,6 +43,22 @@ describe('API key authentication cache', () => {
     expect(await counted(() => burst(1_500))).toBe(oneLookup); // expired: one refresh for all
   });
 
+  it('looks a key in steady use up again ahead of its expiry, off the request path; a revocation elsewhere still holds within the TTL', async () => {
+    const other = generateApiKey();
+    await db.query(`INSERT INTO api_key (organization_id, name, prefix, secret_hash, roles) VALUES ($1, 'steady', $2, $3, '{PARTNER}')`,
+      [organizationId, other.prefix, other.secretHash]);
+    const keys = service();
+    const oneLookup = await counted(() => keys.authenticate(other.plaintext, at(0)));
+    const before = statements;
+    expect(await keys.authenticate(other.plaintext, at(850))).toEqual(expect.objectContaining({ organizationId })); // answered from the entry
+    for (let i = 0; i < 100 && statements - before < oneLookup; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(statements - before).toBe(oneLookup); // the refresh, in the background
+    expect(await counted(() => keys.authenticate(other.plaintext, at(1_500)))).toBe(0); // the first entry would have expired
+    await db.query('UPDATE api_key SET revoked_at = now() WHERE prefix = $1', [other.prefix]); // revoked on another replica
+    expect(await keys.authenticate(other.plaintext, at(1_900))).toBeNull(); // within the TTL of the refresh
+  });
+
   it('refuses a wrong secret under a known prefix, and keeps no unknown key', async () => {
     const keys = service();
     expect(await keys.authenticate(`${key.prefix}_${'A'.repeat(43)}`, at(0))).toBeNull();

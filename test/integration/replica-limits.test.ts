@@ -78,6 +78,23 @@ describe('limits across replicas: RateLimiter (a bucket per subscription in the 
     expect(await limiter.take(sub, 600, now + 100)).toBeNull();
   });
 
+  it('keeps a lease that is being spent: a steady caller slower than a lease lasts makes no round trip per lease, an idle lease goes back', async () => {
+    const sub = await subscription(600);
+    const { limiter, store } = replica(1_000); // a lease asks for 1 s of refill: 10 tokens
+    const now = Date.now();
+    for (let i = 0; i < 5; i++) expect(await limiter.take(sub, 600, now + i * 900)).toBeNull(); // 3.6 s, one call every 0.9 s
+    expect(store.leases).toBe(1);
+    limiter.endExpiredLeases(now + 4 * 900 + 999);
+    expect(await limiter.take(sub, 600, now + 4 * 900 + 999)).toBeNull(); // still its own: spent 1 s ago at most
+    expect(store.leases).toBe(1);
+    limiter.endExpiredLeases(now + 4 * 900 + 2_000); // idle for a lease's time: its 4 unspent tokens go back
+    await limiter.stop(); // waits for the give-back
+    const [{ tokens }] = await t.server.dataSource.query('SELECT tokens FROM rate_limit_bucket WHERE subscription_id = $1', [sub]);
+    expect(Number(tokens)).toBe(600 - 10 + 4);
+    expect(await limiter.take(sub, 600, now + 4 * 900 + 2_001)).toBeNull();
+    expect(store.leases).toBe(2); // the ended lease is renewed with a round trip
+  });
+
   it('gives unspent leased tokens back when a replica stops, for the others to spend', async () => {
     const sub = await subscription(30);
     const a = replica(10_000); // leases 10 s of refill: 5 tokens
