@@ -57,7 +57,12 @@ describe('usage metering: nothing lost, nothing counted twice', () => {
       await admin.query('BEGIN');
       await admin.query('LOCK TABLE usage_event IN EXCLUSIVE MODE');
       const pending = Array.from({ length: 20 }, (_, i) => call(i));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // NOTE: cut only once a flush is waiting on the lock (a fixed pause missed it under load)
+      for (let waited = 0; waited < 30_000; waited += 50) {
+        const blocked = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%usage_event%'`);
+        if (blocked.rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const cut = await admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
       expect(cut.rows[0].n).toBeGreaterThan(0);
       await admin.query('COMMIT');
