@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Meter } from '../../schema/metering/meter.enum';
 import { NO_ID } from '../../schema/metering/hourly-usage-total.entity';
 import type { RequestContext } from '../context';
+import { calendarMonthOf } from '../subscriptions/billing-period';
 
 /**
  * One usage line against its events: what the line says and what the events sum to now. A check
@@ -33,19 +34,26 @@ export interface Reconciliation {
  * currency, period_start, period_end) and a `lines` CTE (their usage lines: id, invoice_id,
  * position, quantity, organization_id, period_start/end, subscription_id, model_id, meter,
  * service_period_start/end): lines that cover their whole period are matched to ONE aggregation
- * of the period's events per (organisation, subscription, model, meter) (a hash join, about the
- * cost of a bare GROUP BY); the few lines of a period split by a plan change sum their own
- * window's events; and every billable key of that aggregation that no line of the organisation's
+ * of the periods' events per (organisation, calendar month, subscription, model, meter) (periods
+ * are calendar months; `events` selects them: a page of invoices probes its organisations' index,
+ * a whole period scans its time span once, about the cost of a bare GROUP BY); the few lines of
+ * a period split by a plan change sum their own window's events; and every billable key of that aggregation that no line of the organisation's
  * period names comes back line-less (expected: its events, actual: 0), on the invoice in its
  * subscription's currency.
  */
-const EXPECTED = `
+const expected = (events: string, periodOf = `date_trunc('month', e.occurred_at, 'UTC')`) => `
   periods AS (SELECT DISTINCT organization_id, period_start, period_end FROM invoices),
   whole AS MATERIALIZED (
-    SELECT e.organization_id, p.period_start, e.subscription_id, e.model_id, e.meter, SUM(e.quantity) AS quantity
-    FROM periods p JOIN usage_event e ON e.organization_id = p.organization_id AND e.occurred_at >= p.period_start AND e.occurred_at < p.period_end
-    WHERE e.canceled_at IS NULL
-    GROUP BY e.organization_id, p.period_start, e.subscription_id, e.model_id, e.meter),
+    SELECT w.* FROM (
+      SELECT e.organization_id, ${periodOf} AS period_start, e.subscription_id, e.model_id, e.meter, SUM(e.quantity) AS quantity
+      FROM usage_event e
+      WHERE e.canceled_at IS NULL AND ${events}
+      GROUP BY 1, 2, 3, 4, 5) w
+    WHERE EXISTS (SELECT 1 FROM periods p WHERE p.organization_id = w.organization_id AND p.period_start = w.period_start)),
+  unbilled AS MATERIALIZED (
+    SELECT w.* FROM whole w LEFT JOIN lines l ON l.organization_id = w.organization_id AND l.period_start = w.period_start
+      AND l.subscription_id = w.subscription_id AND l.model_id = w.model_id AND l.meter = w.meter
+    WHERE l.id IS NULL AND w.subscription_id IS NOT NULL AND w.subscription_id <> '${NO_ID}'::uuid),
   checked AS (
     SELECT l.id, l.invoice_id, l.position, l.subscription_id, l.model_id, l.meter, l.quantity AS actual, COALESCE(w.quantity, 0) AS expected
     FROM lines l LEFT JOIN whole w ON w.organization_id = l.organization_id AND w.period_start = l.period_start
@@ -57,11 +65,9 @@ const EXPECTED = `
         AND e.subscription_id = l.subscription_id AND e.model_id = l.model_id AND e.meter = l.meter AND e.canceled_at IS NULL), 0)
     FROM lines l WHERE NOT (l.service_period_start = l.period_start AND l.service_period_end = l.period_end)
     UNION ALL
-    SELECT NULL::uuid, i.id, NULL::int, w.subscription_id, w.model_id, w.meter, 0, w.quantity
-    FROM whole w JOIN subscription s ON s.id = w.subscription_id JOIN plan p ON p.id = s.plan_id
-      JOIN invoices i ON i.organization_id = w.organization_id AND i.period_start = w.period_start AND i.currency = p.currency
-    WHERE w.subscription_id <> '${NO_ID}'::uuid AND NOT EXISTS (SELECT 1 FROM lines l WHERE l.organization_id = w.organization_id
-      AND l.period_start = w.period_start AND l.subscription_id = w.subscription_id AND l.model_id = w.model_id AND l.meter = w.meter))`;
+    SELECT NULL::uuid, i.id, NULL::int, u.subscription_id, u.model_id, u.meter, 0, u.quantity
+    FROM unbilled u JOIN subscription s ON s.id = u.subscription_id JOIN plan p ON p.id = s.plan_id
+      JOIN invoices i ON i.organization_id = u.organization_id AND i.period_start = u.period_start AND i.currency = p.currency)`;
 
 const INVOICES_AND_LINES = (where: string) => `invoices AS MATERIALIZED (
   SELECT i.id, i.organization_id, i.currency, i.period_start, i.period_end FROM invoice i WHERE ${where}),
@@ -81,7 +87,8 @@ export class ReconciliationService {
     const out = new Map<string, Reconciliation>(invoiceIds.map((id) => [id, { invoiceId: id, ok: true, checkedAt, lines: [] }]));
     if (!invoiceIds.length) return out;
     const rows: Array<{ invoice_id: string; line_id: string | null; subscription_id: string; model_id: string; meter: Meter; actual: string; expected: string }> = await db.query(
-      `WITH ${INVOICES_AND_LINES('i.id = ANY($1::uuid[])')}, ${EXPECTED}
+      `WITH ${INVOICES_AND_LINES('i.id = ANY($1::uuid[])')}, ${expected(`EXISTS (SELECT 1 FROM periods p
+         WHERE p.organization_id = e.organization_id AND e.occurred_at >= p.period_start AND e.occurred_at < p.period_end)`)}
        SELECT invoice_id, id AS line_id, subscription_id, model_id, meter, actual::text, expected::text FROM checked
        ORDER BY invoice_id, position NULLS LAST, subscription_id, model_id, meter`,
       [invoiceIds]);
@@ -97,10 +104,10 @@ export class ReconciliationService {
   /** Every invoice of a period (benchmarks, audits), in one statement: how many, and which do not reconcile. */
   async reconcilePeriod(ctx: RequestContext, periodStart: Date): Promise<{ invoices: number; ok: boolean; mismatched: string[] }> {
     const rows: Array<{ invoice_id: string; ok: boolean }> = await ctx.db.query(
-      `WITH ${INVOICES_AND_LINES('i.period_start = $1')}, ${EXPECTED}
+      `WITH ${INVOICES_AND_LINES('i.period_start = $1')}, ${expected('e.occurred_at >= $1 AND e.occurred_at < $2', '$1::timestamptz')}
        SELECT i.id AS invoice_id, bool_and(c.invoice_id IS NULL OR (c.id IS NOT NULL AND c.actual = c.expected)) AS ok
        FROM invoices i LEFT JOIN checked c ON c.invoice_id = i.id GROUP BY i.id`,
-      [periodStart]);
+      [periodStart, calendarMonthOf(periodStart).end]);
     const mismatched = rows.filter((r) => !r.ok).map((r) => r.invoice_id);
     return { invoices: rows.length, ok: mismatched.length === 0, mismatched };
   }
