@@ -81,8 +81,10 @@ describe('billing scenario: a month across two plans, close, grace, finalize', (
     expect(draft.reconciliation.ok).toBe(true);
   });
 
-  it('closing again in the grace period refreshes the draft instead of making another', async () => {
+  it('closing again in the grace period refreshes the draft instead of making another (its unchanged lines left as they were)', async () => {
+    const before = (await invoice()).lines.map((l: any) => l.id);
     const again = await gql(t, t.keys.admin, CLOSE, { end: '2026-11-01T00:00:00.000Z' });
+    expect((await invoice()).lines.map((l: any) => l.id)).toEqual(before);
     expect(again.closeBillingPeriod).toMatchObject({ created: 0, userErrors: [] });
     expect(again.closeBillingPeriod.refreshed).toBeGreaterThanOrEqual(1);
     const list = await gql(t, t.keys.admin, `query($org: ID!) { invoices(first: 10, filter: { organizationId: $org }) { totalCount } }`, { org: orgId });
