@@ -34,22 +34,29 @@ export interface Reconciliation {
  * currency, period_start, period_end) and a `lines` CTE (their usage lines: id, invoice_id,
  * position, quantity, organization_id, period_start/end, subscription_id, model_id, meter,
  * service_period_start/end): lines that cover their whole period are matched to ONE aggregation
- * of the periods' events per (organisation, calendar month, subscription, model, meter) (periods
- * are calendar months; `events` selects them: a page of invoices probes its organisations' index,
- * a whole period scans its time span once, about the cost of a bare GROUP BY); the few lines of
- * a period split by a plan change sum their own window's events; and every billable key of that aggregation that no line of the organisation's
+ * of the periods' events per (organisation, period, subscription, model, meter) (`whole`: a page
+ * of invoices probes its organisations' index, a whole period scans its time span once, about the
+ * cost of a bare GROUP BY); the few lines of a period split by a plan change sum their own
+ * window's events; and every billable key of that aggregation that no line of the organisation's
  * period names comes back line-less (expected: its events, actual: 0), on the invoice in its
  * subscription's currency.
  */
-const expected = (events: string, periodOf = `date_trunc('month', e.occurred_at, 'UTC')`) => `
+/** The periods' events per (organisation, period, subscription, model, meter), for a page of invoices: an index probe per organisation and period. */
+const WHOLE_OF_PAGE = `SELECT e.organization_id, p.period_start, e.subscription_id, e.model_id, e.meter, SUM(e.quantity) AS quantity
+    FROM periods p JOIN usage_event e ON e.organization_id = p.organization_id AND e.occurred_at >= p.period_start AND e.occurred_at < p.period_end
+    WHERE e.canceled_at IS NULL
+    GROUP BY e.organization_id, p.period_start, e.subscription_id, e.model_id, e.meter`;
+
+/** The same for every invoice of ONE period [$1, $2): its time span scanned once and hashed, then kept for the invoices' organisations. */
+const WHOLE_OF_PERIOD = `SELECT w.* FROM (
+      SELECT e.organization_id, $1::timestamptz AS period_start, e.subscription_id, e.model_id, e.meter, SUM(e.quantity) AS quantity
+      FROM usage_event e WHERE e.canceled_at IS NULL AND e.occurred_at >= $1 AND e.occurred_at < $2
+      GROUP BY e.organization_id, e.subscription_id, e.model_id, e.meter) w
+    WHERE EXISTS (SELECT 1 FROM periods p WHERE p.organization_id = w.organization_id)`;
+
+const expected = (whole: string) => `
   periods AS (SELECT DISTINCT organization_id, period_start, period_end FROM invoices),
-  whole AS MATERIALIZED (
-    SELECT w.* FROM (
-      SELECT e.organization_id, ${periodOf} AS period_start, e.subscription_id, e.model_id, e.meter, SUM(e.quantity) AS quantity
-      FROM usage_event e
-      WHERE e.canceled_at IS NULL AND ${events}
-      GROUP BY 1, 2, 3, 4, 5) w
-    WHERE EXISTS (SELECT 1 FROM periods p WHERE p.organization_id = w.organization_id AND p.period_start = w.period_start)),
+  whole AS MATERIALIZED (${whole}),
   unbilled AS MATERIALIZED (
     SELECT w.* FROM whole w LEFT JOIN lines l ON l.organization_id = w.organization_id AND l.period_start = w.period_start
       AND l.subscription_id = w.subscription_id AND l.model_id = w.model_id AND l.meter = w.meter
@@ -87,8 +94,7 @@ export class ReconciliationService {
     const out = new Map<string, Reconciliation>(invoiceIds.map((id) => [id, { invoiceId: id, ok: true, checkedAt, lines: [] }]));
     if (!invoiceIds.length) return out;
     const rows: Array<{ invoice_id: string; line_id: string | null; subscription_id: string; model_id: string; meter: Meter; actual: string; expected: string }> = await db.query(
-      `WITH ${INVOICES_AND_LINES('i.id = ANY($1::uuid[])')}, ${expected(`EXISTS (SELECT 1 FROM periods p
-         WHERE p.organization_id = e.organization_id AND e.occurred_at >= p.period_start AND e.occurred_at < p.period_end)`)}
+      `WITH ${INVOICES_AND_LINES('i.id = ANY($1::uuid[])')}, ${expected(WHOLE_OF_PAGE)}
        SELECT invoice_id, id AS line_id, subscription_id, model_id, meter, actual::text, expected::text FROM checked
        ORDER BY invoice_id, position NULLS LAST, subscription_id, model_id, meter`,
       [invoiceIds]);
@@ -104,7 +110,7 @@ export class ReconciliationService {
   /** Every invoice of a period (benchmarks, audits), in one statement: how many, and which do not reconcile. */
   async reconcilePeriod(ctx: RequestContext, periodStart: Date): Promise<{ invoices: number; ok: boolean; mismatched: string[] }> {
     const rows: Array<{ invoice_id: string; ok: boolean }> = await ctx.db.query(
-      `WITH ${INVOICES_AND_LINES('i.period_start = $1')}, ${expected('e.occurred_at >= $1 AND e.occurred_at < $2', '$1::timestamptz')}
+      `WITH ${INVOICES_AND_LINES('i.period_start = $1')}, ${expected(WHOLE_OF_PERIOD)}
        SELECT i.id AS invoice_id, bool_and(c.invoice_id IS NULL OR (c.id IS NOT NULL AND c.actual = c.expected)) AS ok
        FROM invoices i LEFT JOIN checked c ON c.invoice_id = i.id GROUP BY i.id`,
       [periodStart, calendarMonthOf(periodStart).end]);
