@@ -156,6 +156,11 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options, metrics });
     await startup.run('jobs', () => services.jobs.start());
     if (!options.manualStripeDrain) await services.stripe.startWorker(services.jobs);
+    // NOTE: the billing period-end job is registered (and awaited) once the job queue runs; a failure is a start-up failure, named by readiness.
+    if (config.billingJobs) {
+      startup.expect('billing-jobs');
+      await startup.run('billing-jobs', () => services.billing.jobs.register(services.jobs));
+    }
     const built = await startup.run('api', () => buildApiRouter({ config, schema, dataSource, services, logger, httpServer, metrics, now: options.now ?? (() => new Date()) }));
     api = built.router;
     const pruneTimer = startPruningStoredResponses(services, logger);

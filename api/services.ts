@@ -110,9 +110,6 @@ export function createServices(deps: { dataSource: DataSource; config: AppConfig
   // HOOK: a finalized invoice is queued for Stripe, and a voided one voided there, in billing's own transaction.
   billing.events.onFinalized((ctx, invoice) => services.stripe.onInvoiceFinalized(ctx, invoice.id));
   billing.events.onVoided((ctx, invoice) => services.stripe.onInvoiceVoided(ctx, invoice.id));
-  if (config.billingJobs) {
-    billing.jobs.register(services.jobs).catch((error) => logger.error({ err: error }, 'the billing period-end job could not be registered'));
-  }
   fineTuning.attachServicesToFineTuning(services);
   return services;
 }

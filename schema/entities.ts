@@ -6,6 +6,7 @@ import { Plan } from './catalogue/plan.entity';
 import { PlanCharge } from './catalogue/plan-charge.entity';
 import { StoredFile } from './catalogue/stored-file.entity';
 import { HourlyUsageTotal } from './metering/hourly-usage-total.entity';
+import { MonthlyUsageTotal } from './metering/monthly-usage-total.entity';
 import { StoredResponse } from './metering/stored-response.entity';
 import { UsageEvent } from './metering/usage-event.entity';
 import { RateLimitBucket } from './subscriptions/rate-limit-bucket.entity';
@@ -23,6 +24,6 @@ import { FineTuneEvent } from './fine-tuning/fine-tune-event.entity';
 import { FineTuneJob } from './fine-tuning/fine-tune-job.entity';
 
 /** Every TypeORM entity, in one list for the data source and the drift check. */
-export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, StoredResponse,
+export const entities = [Organization, ApiKey, StoredFile, Model, ModelVersion, Plan, PlanCharge, Subscription, RateLimitBucket, UsageEvent, HourlyUsageTotal, MonthlyUsageTotal, StoredResponse,
   BillingAccount, Invoice, InvoiceLine, CreditNote, SubscriptionPlanPeriod, StripeOutboxEntry, StripeWebhookEvent,
   Dataset, FineTuneJob, FineTuneEvent, FineTuneCheckpoint];

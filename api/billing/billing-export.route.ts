@@ -9,6 +9,7 @@ import type { Principal, RequestContext } from '../context';
 import { ApiError, ErrorCode } from '../common/errors';
 import { toMajorString } from '../common/money';
 import type { Services } from '../services';
+import { UsageAmounts } from './usage-amounts';
 
 const MAX_RANGE_MS = 366 * 86_400_000;
 const CHUNK = 5000;
@@ -25,8 +26,9 @@ async function write(csv: ReturnType<typeof stringify>, row: unknown[]): Promise
 /**
  * Finance exports, RFC 4180 CSV (csv-stringify), streamed: `GET /v1/invoices/:id.csv` (the lines
  * and a total row; amounts as decimal strings in the currency's exponent, lines that sum to the
- * total) and `GET /v1/usage.csv?from&to` (every event of the window, in keyset pages, and a total
- * row per meter; at most a year). FINANCE reads its organisation's, ADMIN any (`organizationId`).
+ * total) and `GET /v1/usage.csv?from&to` (every event of the window, in keyset pages, with its
+ * amount: its share of the rated line that bills it, see UsageAmounts; a total row per meter and
+ * currency, then per currency; at most a year). FINANCE reads its organisation's, ADMIN any (`organizationId`).
  */
 export function billingExportRouter(options: {
   dataSource: DataSource;
@@ -96,10 +98,13 @@ export function billingExportRouter(options: {
       const requested = req.query.organizationId ? parseGlobalId(String(req.query.organizationId)) : null;
       if (req.query.organizationId && (!requested || requested.typeName !== 'Organization')) return sendError(res, 400, 'BAD_USER_INPUT', 'organizationId is not an Organization id');
       const organizationId = isAdmin && requested ? requested.rowId : isAdmin ? null : principal.organizationId;
+      const amounts = await UsageAmounts.load(options.dataSource.manager, options.services.billing.drafts, from, to, organizationId);
       res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="usage.csv"');
-      const csv = stringify({ header: true, columns: ['occurred_at', 'event_id', 'organization_id', 'subscription_id', 'model_id', 'meter', 'quantity', 'idempotency_key', 'canceled_at'], record_delimiter: 'windows' });
+      const csv = stringify({ header: true, columns: ['occurred_at', 'event_id', 'organization_id', 'subscription_id', 'model_id', 'meter', 'quantity', 'idempotency_key', 'canceled_at', 'amount', 'currency'], record_delimiter: 'windows' });
       csv.pipe(res);
-      const totals = new Map<string, bigint>();
+      /** Per (meter, currency; '' for usage no line bills): counted quantity and amount; per currency: amount. */
+      const totals = new Map<string, { meter: string; currency: string; quantity: bigint; amountMinor: bigint }>();
+      const grand = new Map<string, bigint>();
       let after: [string, string] = [from.toISOString(), '00000000-0000-0000-0000-000000000000'];
       for (;;) {
         const rows: Array<{ at: string; id: string; organization_id: string; subscription_id: string | null; model_id: string; meter: string; quantity: string; idempotency_key: string; canceled_at: Date | null }> =
@@ -109,13 +114,28 @@ export function billingExportRouter(options: {
              ORDER BY occurred_at, id LIMIT $5`,
             organizationId ? [from, to, after[0], after[1], CHUNK, organizationId] : [from, to, after[0], after[1], CHUNK]);
         for (const r of rows) {
-          if (!r.canceled_at) totals.set(r.meter, (totals.get(r.meter) ?? 0n) + BigInt(r.quantity));
-          await write(csv, [r.at, r.id, r.organization_id, r.subscription_id ?? '', r.model_id, r.meter, r.quantity, r.idempotency_key, r.canceled_at ? new Date(r.canceled_at).toISOString() : '']);
+          const quantity = BigInt(r.quantity);
+          const amount = amounts.next({ organizationId: r.organization_id, subscriptionId: r.subscription_id, modelId: r.model_id, meter: r.meter, quantity, occurredAt: new Date(r.at), canceled: !!r.canceled_at });
+          if (!r.canceled_at) {
+            const key = `${r.meter}/${amount?.currency ?? ''}`;
+            const total = totals.get(key) ?? { meter: r.meter, currency: amount?.currency ?? '', quantity: 0n, amountMinor: 0n };
+            totals.set(key, total);
+            total.quantity += quantity;
+            if (amount) {
+              total.amountMinor += amount.amountMinor;
+              grand.set(amount.currency, (grand.get(amount.currency) ?? 0n) + amount.amountMinor);
+            }
+          }
+          await write(csv, [r.at, r.id, r.organization_id, r.subscription_id ?? '', r.model_id, r.meter, r.quantity, r.idempotency_key, r.canceled_at ? new Date(r.canceled_at).toISOString() : '',
+            amount ? toMajorString(amount.amountMinor, amount.currency) : '', amount?.currency ?? '']);
         }
         if (rows.length < CHUNK) break;
         after = [rows[rows.length - 1].at, rows[rows.length - 1].id];
       }
-      for (const [meter, total] of [...totals].sort()) await write(csv, ['Total', '', '', '', '', meter, total.toString(), '', '']);
+      for (const total of [...totals.values()].sort((a, b) => (a.meter + a.currency < b.meter + b.currency ? -1 : 1))) {
+        await write(csv, ['Total', '', '', '', '', total.meter, total.quantity.toString(), '', '', total.currency ? toMajorString(total.amountMinor, total.currency) : '', total.currency]);
+      }
+      for (const [currency, amountMinor] of [...grand].sort()) await write(csv, ['Total', '', '', '', '', '', '', '', '', toMajorString(amountMinor, currency), currency]);
       csv.end();
     } catch (error) {
       next(error);

@@ -11,6 +11,16 @@ const LINE_COLUMNS = ['invoice_id', 'kind', 'description', 'subscription_id', 'p
   'unit_price', 'amount_minor', 'service_period_start', 'service_period_end', 'position', 'pricing', 'rated_tiers'];
 const ANALYZE_AFTER_LINES = 1000;
 const LINE_TYPES = ['uuid', 'text', 'text', 'uuid', 'uuid', 'uuid', 'text', 'bigint', 'bigint', 'text', 'bigint', 'timestamptz', 'timestamptz', 'int', 'text', 'jsonb'];
+// NOTE: columns travel as JSON text (bigints as strings), so no amount ever passes through a float.
+
+/**
+ * Computed lines as one string, field by field in position order, as lineSignatures reads the
+ * stored ones. The rated tiers follow from the plan, the pricing and the billable units, all in it.
+ */
+function signatureOf(lines: DraftLine[]): string {
+  return lines.map((l) => [l.position, l.kind, l.description, l.subscriptionId, l.planId, l.modelId, l.meter ?? '', l.quantity, l.billableUnits, l.unitPrice ?? '',
+    l.amountMinor, l.servicePeriodStart.getTime(), l.servicePeriodEnd.getTime(), l.pricing ?? ''].join('\t')).join('\n');
+}
 
 /**
  * Writes computed drafts: missing invoices inserted, drafts in grace refreshed (lines replaced),
@@ -53,32 +63,52 @@ export class DraftWriter {
       }
     }
     if (refreshable.length) {
-      const ids = refreshable.map((e) => e.id);
-      await db.query(`DELETE FROM invoice_line WHERE invoice_id = ANY($1::uuid[])`, [ids]);
+      // NOTE: a refresh rewrites only the drafts whose lines differ from what was computed now (a
+      // late event, a correction): the period-end job refreshes every draft of a period in its
+      // grace period every few minutes, and most have not changed.
+      const stored = await this.lineSignatures(db, refreshable.map((e) => e.id));
+      const changed = refreshable.filter((e) => stored.get(e.id) !== signatureOf(draftByKey.get(`${e.organization_id}/${e.currency.trim()}`)?.lines ?? []));
+      const ids = changed.map((e) => e.id);
+      if (ids.length) await db.query(`DELETE FROM invoice_line WHERE invoice_id = ANY($1::uuid[])`, [ids]);
       const subtotals = refreshable.map((e) => (draftByKey.get(`${e.organization_id}/${e.currency.trim()}`)?.subtotalMinor ?? 0n).toString());
-      await db.query(`UPDATE invoice i SET subtotal_minor = u.subtotal, total_minor = u.subtotal, refreshed_at = $3, updated_at = $3
-        FROM unnest($1::uuid[], $2::bigint[]) AS u(id, subtotal) WHERE i.id = u.id`, [ids, subtotals, now]);
-      for (const e of refreshable) {
+      await db.query(`UPDATE invoice i SET subtotal_minor = u.subtotal, total_minor = u.subtotal, refreshed_at = $3,
+          updated_at = CASE WHEN i.subtotal_minor = u.subtotal AND NOT (i.id = ANY($4::uuid[])) THEN i.updated_at ELSE $3 END
+        FROM unnest($1::uuid[], $2::bigint[]) AS u(id, subtotal) WHERE i.id = u.id`, [refreshable.map((e) => e.id), subtotals, now, ids]);
+      for (const e of changed) {
         for (const line of draftByKey.get(`${e.organization_id}/${e.currency.trim()}`)?.lines ?? []) lines.push({ invoiceId: e.id, line });
       }
     }
     await this.insertLines(db, lines);
-    // NOTE: a close writes thousands of rows into small tables at once; fresh statistics keep the
-    // planner's joins over them (reconciliation, finance views) right without waiting for autovacuum.
-    if (lines.length >= ANALYZE_AFTER_LINES) await db.query('ANALYZE invoice, invoice_line');
+    // NOTE: a close writes a period's invoices at once; fresh statistics of invoice (a row per
+    // organisation, cheap to sample) keep the planner's estimates of a period's invoices right
+    // (reconciliation, finance views) without waiting for autovacuum. invoice_line is reached
+    // through its invoices (index or hash join), and sampling it would cost a close about as
+    // much as writing its lines; autovacuum analyses it.
+    if (lines.length >= ANALYZE_AFTER_LINES) await db.query('ANALYZE invoice');
     return { created: fresh.length, refreshed: refreshable.length, unchanged: existing.length - refreshable.length };
   }
 
+  /** The stored lines of each invoice as one signature (see signatureOf), computed in SQL. */
+  private async lineSignatures(db: EntityManager, invoiceIds: string[]): Promise<Map<string, string>> {
+    const rows: Array<{ invoice_id: string; signature: string }> = await db.query(
+      `SELECT i.id AS invoice_id, COALESCE(string_agg(concat_ws(E'\\t', l.position, l.kind, l.description, l.subscription_id, l.plan_id, l.model_id, COALESCE(l.meter, ''),
+           l.quantity, l.billable_units, COALESCE(l.unit_price, ''), l.amount_minor, (extract(epoch FROM l.service_period_start) * 1000)::bigint,
+           (extract(epoch FROM l.service_period_end) * 1000)::bigint, COALESCE(l.pricing, '')), E'\\n' ORDER BY l.position), '') AS signature
+       FROM unnest($1::uuid[]) AS i(id) LEFT JOIN invoice_line l ON l.invoice_id = i.id GROUP BY i.id`, [invoiceIds]);
+    return new Map(rows.map((r) => [r.invoice_id, r.signature]));
+  }
+
+  /** Every line in ONE statement: the lines as one JSON array (one parameter, parsed once by the server), typed by json_to_recordset. */
   private async insertLines(db: EntityManager, lines: Array<{ invoiceId: string; line: DraftLine }>): Promise<void> {
     if (!lines.length) return;
-    const columns: unknown[][] = LINE_COLUMNS.map(() => []);
-    for (const { invoiceId, line: l } of lines) {
-      [invoiceId, l.kind, l.description, l.subscriptionId, l.planId, l.modelId, l.meter, l.quantity.toString(), l.billableUnits.toString(), l.unitPrice,
-        l.amountMinor.toString(), l.servicePeriodStart.toISOString(), l.servicePeriodEnd.toISOString(), l.position, l.pricing,
-        JSON.stringify(l.ratedTiers.map(storedTier))].forEach((v, i) => columns[i].push(v));
-    }
+    const rows = lines.map(({ invoiceId, line: l }) => ({
+      invoice_id: invoiceId, kind: l.kind, description: l.description, subscription_id: l.subscriptionId, plan_id: l.planId, model_id: l.modelId, meter: l.meter,
+      quantity: l.quantity.toString(), billable_units: l.billableUnits.toString(), unit_price: l.unitPrice, amount_minor: l.amountMinor.toString(),
+      service_period_start: l.servicePeriodStart.toISOString(), service_period_end: l.servicePeriodEnd.toISOString(), position: l.position,
+      pricing: l.pricing, rated_tiers: l.ratedTiers.map(storedTier),
+    }));
     await db.query(`INSERT INTO invoice_line (${LINE_COLUMNS.join(', ')})
-      SELECT * FROM unnest(${LINE_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`, columns);
+      SELECT ${LINE_COLUMNS.join(', ')} FROM json_to_recordset($1::json) AS r(${LINE_COLUMNS.map((c, i) => `${c} ${LINE_TYPES[i]}`).join(', ')})`, [JSON.stringify(rows)]);
   }
 
   /** A billing account (invoice sequence, number prefix) for each organisation: the prefix from its name, unique. */

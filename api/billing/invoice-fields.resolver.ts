@@ -51,7 +51,11 @@ export class InvoiceFieldsResolver {
   async reconciliation(@Root() invoice: Invoice, @Ctx() ctx: AuthenticatedContext): Promise<InvoiceReconciliation> {
     const result = await ctx.loaders.reconciliationByInvoiceId.load(invoice.id);
     const lines = new Map((await ctx.services.billing.invoices.lines(ctx, invoice)).map((l) => [l.id, l]));
-    return { ok: result.ok, checkedAt: result.checkedAt, lines: result.lines.map((c) => ({ line: lines.get(c.lineId)!, expected: c.expected, actual: c.actual })) };
+    const checks = await Promise.all(result.lines.map(async (c) => ({
+      line: c.lineId ? lines.get(c.lineId)! : null, meter: c.meter, expected: c.expected, actual: c.actual,
+      model: await ctx.loaders.modelById.load(c.modelId), subscription: await ctx.loaders.subscriptionById.load(c.subscriptionId),
+    })));
+    return { ok: result.ok, checkedAt: result.checkedAt, lines: checks };
   }
 
   @FieldResolver(() => Boolean, { description: 'True once finalized: the database refuses any change to amounts and lines.' })

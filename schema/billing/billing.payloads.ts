@@ -4,26 +4,36 @@ import { Model } from '../catalogue/model.entity';
 import { Money } from '../common/money.type';
 import { BigIntScalar, DateTimeScalar } from '../common/scalars';
 import { UserError } from '../common/user-error.type';
+import { Meter } from '../metering/meter.enum';
 import { Subscription } from '../subscriptions/subscription.entity';
 import { CreditNote } from './credit-note.entity';
 import { Invoice } from './invoice.entity';
 import { InvoiceLine } from './invoice-line.entity';
 
-@ObjectType({ description: 'One usage line against its events.' })
+@ObjectType({ description: 'One usage line against its events; or, without a line, usage of the invoice\'s organisation and period that no line bills.' })
 export class ReconciliationLine {
-  @Field(() => InvoiceLine)
-  line!: InvoiceLine;
+  @Field(() => InvoiceLine, { nullable: true, description: 'The usage line; null for usage that no line bills (then actual is 0 and the invoice does not reconcile).' })
+  line!: InvoiceLine | null;
+
+  @Field(() => Subscription, { nullable: true, description: 'The subscription the usage is billed under.' })
+  subscription?: Subscription | null;
+
+  @Field(() => Model, { nullable: true })
+  model?: Model | null;
+
+  @Field(() => Meter)
+  meter!: Meter;
 
   @Field(() => BigIntScalar, { description: 'The sum of the line\'s non-canceled events in usage_event now.' })
   expected!: bigint;
 
-  @Field(() => BigIntScalar, { description: 'The line\'s quantity.' })
+  @Field(() => BigIntScalar, { description: 'The line\'s quantity (0 without a line).' })
   actual!: bigint;
 }
 
 @ObjectType({ description: 'Every usage line recomputed from the events in one SQL statement and compared.' })
 export class InvoiceReconciliation {
-  @Field({ description: 'True when every usage line equals its events.' })
+  @Field({ description: 'True when every usage line equals its events and every billable event of the period is on a line.' })
   ok!: boolean;
 
   @Field(() => DateTimeScalar)

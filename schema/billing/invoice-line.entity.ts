@@ -26,7 +26,9 @@ export class InvoiceLine implements Node {
   @Column({ type: 'uuid' })
   invoiceId!: string;
 
-  @ManyToOne(() => Invoice, { onDelete: 'CASCADE' })
+  // NOTE: no foreign key constraint: the line guard checks (and locks) the lines' invoices once per
+  // statement, and deleting invoices deletes their lines (triggers, see InvoiceLineInvoiceCheckPerStatement).
+  @ManyToOne(() => Invoice, { onDelete: 'CASCADE', createForeignKeyConstraints: false })
   @JoinColumn()
   invoice?: Invoice;
 

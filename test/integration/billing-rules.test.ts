@@ -171,6 +171,15 @@ describe('billing rules', () => {
     const requests = rows.filter((r) => r.meter === 'REQUESTS');
     expect(requests.find((r) => r.occurred_at === 'Total')!.quantity).toBe('3');
     expect(rows.every((r) => r.occurred_at === 'Total' || r.organization_id === orgs.Litware.split('/').pop())).toBe(true);
+    // amounts: each event's share of its rated line (Starter: 0.50 a request), decimal strings in the currency's exponent, totals that add up
+    const events = rows.filter((r) => r.occurred_at !== 'Total');
+    expect(events.every((r) => /^\d+\.\d{2}$/.test(r.amount) && r.currency === 'USD')).toBe(true);
+    expect(requests.filter((r) => r.occurred_at !== 'Total').map((r) => r.amount)).toEqual(['0.50', '0.50', '0.50']);
+    expect(requests.find((r) => r.occurred_at === 'Total')).toMatchObject({ amount: '1.50', currency: 'USD' });
+    const grand = rows.filter((r) => r.occurred_at === 'Total' && r.meter === '');
+    const cents = (s: string) => Math.round(Number(s) * 100);
+    expect(grand).toEqual([expect.objectContaining({ amount: expect.any(String), currency: 'USD' })]);
+    expect(cents(grand[0].amount)).toBe(events.reduce((a, r) => a + cents(r.amount), 0));
     const tooLong = await fetch(url('from=2025-01-01T00:00:00Z&to=2027-01-02T00:00:00Z'), auth);
     expect(tooLong.status).toBe(400);
     expect(((await tooLong.json()) as any).error.message).toMatch(/over a year/);

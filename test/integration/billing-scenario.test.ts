@@ -81,8 +81,10 @@ describe('billing scenario: a month across two plans, close, grace, finalize', (
     expect(draft.reconciliation.ok).toBe(true);
   });
 
-  it('closing again in the grace period refreshes the draft instead of making another', async () => {
+  it('closing again in the grace period refreshes the draft instead of making another (its unchanged lines left as they were)', async () => {
+    const before = (await invoice()).lines.map((l: any) => l.id);
     const again = await gql(t, t.keys.admin, CLOSE, { end: '2026-11-01T00:00:00.000Z' });
+    expect((await invoice()).lines.map((l: any) => l.id)).toEqual(before);
     expect(again.closeBillingPeriod).toMatchObject({ created: 0, userErrors: [] });
     expect(again.closeBillingPeriod.refreshed).toBeGreaterThanOrEqual(1);
     const list = await gql(t, t.keys.admin, `query($org: ID!) { invoices(first: 10, filter: { organizationId: $org }) { totalCount } }`, { org: orgId });
@@ -137,6 +139,23 @@ describe('billing scenario: a month across two plans, close, grace, finalize', (
     const proLine = requestLines(bad)[1];
     expect(bad.reconciliation.lines.filter((l: any) => l.expected !== l.actual)).toEqual([{ line: { id: proLine.id }, expected: 9, actual: 8 }]);
     await t.server.dataSource.query(`UPDATE usage_event SET quantity = quantity - 1 WHERE idempotency_key = 'late-1'`);
+  });
+
+  it('names usage of the period that no line bills (an event written after finalization for a meter the invoice has no line for)', async () => {
+    expect((await invoice()).reconciliation.ok).toBe(true);
+    await t.server.dataSource.query(`INSERT INTO usage_event (organization_id, subscription_id, model_id, meter, quantity, occurred_at, idempotency_key)
+      SELECT organization_id, subscription_id, model_id, 'TRAINING_STEPS', 40, '2026-10-30T12:00:00.000Z', 'unbilled-1' FROM usage_event WHERE idempotency_key = 'late-1'`);
+    try {
+      const res = await gql(t, t.keys.admin, `query($id: ID!) { invoice(id: $id) { reconciliation { ok lines { line { id } subscription { id } model { id } meter expected actual } } } }`, { id: invoiceId });
+      expect(res.invoice.reconciliation.ok).toBe(false);
+      expect(res.invoice.reconciliation.lines.filter((l: any) => l.line === null)).toEqual([
+        { line: null, subscription: { id: subscriptionId }, model: { id: sentiment().id }, meter: 'TRAINING_STEPS', expected: 40, actual: 0 }]);
+      const period = await t.server.services.billing.reconciliation.reconcilePeriod({ db: t.server.dataSource.manager } as never, new Date('2026-10-01T00:00:00.000Z'));
+      expect(period).toMatchObject({ ok: false, mismatched: [invoiceId.split('/').pop()] });
+    } finally {
+      await t.server.dataSource.query(`DELETE FROM usage_event WHERE idempotency_key = 'unbilled-1'`);
+    }
+    expect((await invoice()).reconciliation.ok).toBe(true);
   });
 
   it('exports the invoice as RFC 4180 CSV whose lines sum to its total', async () => {

@@ -41,7 +41,7 @@ interface InvoiceDetail {
   subtotal: MoneyValue;
   total: MoneyValue;
   lines: InvoiceLine[];
-  reconciliation: { ok: boolean; checkedAt: string; lines: Array<{ line: { id: string }; expected: string; actual: string }> };
+  reconciliation: { ok: boolean; checkedAt: string; lines: Array<{ line: { id: string } | null; meter: string; expected: string; actual: string }> };
   creditNotes: Array<{ id: string; number: string; reason: string; amount: MoneyValue; createdAt: string }>;
 }
 
@@ -50,7 +50,7 @@ export const INVOICE_QUERY = `query ConsoleInvoice($id: ID!) { invoice(id: $id) 
   organization { name } subtotal { amountMinor currency } total { amountMinor currency }
   lines { id kind description meter quantity billableUnits unitPrice servicePeriodStart servicePeriodEnd amount { amountMinor currency }
     pricing tiers { fromUnit toUnit units unitPrice amount { amountMinor currency } } }
-  reconciliation { ok checkedAt lines { line { id } expected actual } }
+  reconciliation { ok checkedAt lines { line { id } meter expected actual } }
   creditNotes { id number reason amount { amountMinor currency } createdAt } } }`;
 
 const FINALIZE = `mutation ConsoleFinalize($id: ID!) { finalizeInvoice(input: { invoiceId: $id }) { invoice { id status number } userErrors { code message } } }`;
@@ -126,7 +126,9 @@ function Invoice({ invoice, apiKey, mayChange, notice, onChanged, onFailed }: {
 }) {
   const { sum, equal } = linesAddUp(invoice.lines, invoice.subtotal);
   const actions = invoiceActions(invoice.status);
-  const reconciled = new Map(invoice.reconciliation.lines.map((r) => [r.line.id, r]));
+  const reconciled = new Map(invoice.reconciliation.lines.flatMap((r) => (r.line ? [[r.line.id, r] as const] : [])));
+  // usage of the period that no line bills (its events, no line to show them on)
+  const unbilled = invoice.reconciliation.lines.filter((r) => !r.line);
   const money = (m: MoneyValue) => formatMoney(m.amountMinor, m.currency);
   return (
     <div class="invoice" data-invoice={invoice.id} data-status={invoice.status}>
@@ -186,7 +188,10 @@ function Invoice({ invoice, apiKey, mayChange, notice, onChanged, onFailed }: {
         {equal ? `The lines add up to the subtotal (${formatMoney(sum, invoice.currency)}).` : `The lines add up to ${formatMoney(sum, invoice.currency)}, not the subtotal ${money(invoice.subtotal)}.`}
       </p>
       <p class={`state ${invoice.reconciliation.ok ? 'state-notice' : 'state-error'} reconciliation`} role="status">
-        Reconciliation at {at(invoice.reconciliation.checkedAt)}: {invoice.reconciliation.ok ? 'every usage line equals its usage events.' : 'some usage lines differ from their events (see the last column).'}
+        Reconciliation at {at(invoice.reconciliation.checkedAt)}: {invoice.reconciliation.ok ? 'every usage line equals its usage events.' : `${[
+          invoice.reconciliation.lines.some((r) => r.line && r.expected !== r.actual) ? 'some usage lines differ from their events (see the last column)' : null,
+          unbilled.length ? `usage that no line bills: ${unbilled.map((r) => `${r.meter} ${formatCount(r.expected)}`).join(', ')}` : null,
+        ].filter(Boolean).join('; ')}.`}
       </p>
       {invoice.creditNotes.length > 0 && (
         <>
