@@ -65,6 +65,10 @@ export interface ServerLimits {
   queryMaxBytes: number;
   /** Most tokens a GraphQL document may have; parsing stops there (QUERY_MAX_TOKENS). */
   queryMaxTokens: number;
+  /** Deepest bracket nesting of a GraphQL document, refused before parsing (QUERY_MAX_DEPTH). */
+  queryMaxDepth: number;
+  /** Most fragments a GraphQL document may define, refused before parsing (QUERY_MAX_FRAGMENTS). */
+  queryMaxFragments: number;
   /** How long one request's resolvers may keep starting database work, ms (EXECUTION_BUDGET_MS). */
   executionBudgetMs: number;
   /** How many of one request's root fields read the database at once. */
@@ -116,6 +120,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     limits: {
       queryMaxBytes: intFromEnv(env, 'QUERY_MAX_BYTES', 64_000),
       queryMaxTokens: intFromEnv(env, 'QUERY_MAX_TOKENS', 5_000),
+      queryMaxDepth: intFromEnv(env, 'QUERY_MAX_DEPTH', 40),
+      queryMaxFragments: intFromEnv(env, 'QUERY_MAX_FRAGMENTS', 100),
       executionBudgetMs: intFromEnv(env, 'EXECUTION_BUDGET_MS', 5_000),
       rootFieldConcurrency: 4,
       mutationsPerRequest: intFromEnv(env, 'MAX_MUTATIONS_PER_REQUEST', 10),

@@ -21,7 +21,7 @@ import { queryCostPlugin } from './common/query-cost.plugin';
 import { databaseFields } from './common/database-fields';
 import { applyExecutionBudget } from './common/execution-budget';
 import { operationLimitsPlugin } from './common/operation-limits.plugin';
-import { querySizeLimit } from './http/query-size.middleware';
+import { queryShapeLimit, querySizeLimit } from './http/query-size.middleware';
 import { RequestDrain } from './http/request-drain.middleware';
 import { ApiMetrics } from './common/api-metrics';
 import { observabilityPlugin } from './common/observability.plugin';
@@ -263,7 +263,8 @@ async function buildApiRouter(deps: {
   router.use(stripeWebhookRouter({ webhooks: services.stripe.webhooks, logger }));
   router.use(fileUploadRouter({ fileStore: services.files, maxBytes: config.maxUploadBytes, callerOf, remainingBytes: (org) => services.uploads.remainingBytes(org) }));
   router.use(billingExportRouter({ dataSource, services, now, callerOf }));
-  router.use('/graphql', express.json({ limit: '8mb' }), querySizeLimit(config.limits.queryMaxBytes, () => metrics.error('QUERY_TOO_LARGE')), expressMiddleware(apollo, {
+  router.use('/graphql', express.json({ limit: '8mb' }), querySizeLimit(config.limits.queryMaxBytes, () => metrics.error('QUERY_TOO_LARGE')),
+    queryShapeLimit(config.limits.queryMaxDepth, config.limits.queryMaxFragments, () => metrics.error('QUERY_TOO_COMPLEX')), expressMiddleware(apollo, {
     context: async ({ req, res }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
       now, requestId: accessRecordOf(res)?.requestId ?? randomUUID(), serverTiming: new ServerTiming(), access: accessRecordOf(res),

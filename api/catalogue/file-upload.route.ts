@@ -16,6 +16,16 @@ function sendError(res: Response, status: number, code: string, message: string)
 }
 
 /**
+ * NOTE: a client that goes away mid-upload (its socket closed: `aborted`, ECONNRESET) is the
+ * client's doing, not the server's: nothing was kept (the file store removes the partial file),
+ * so it is a 400 in the access log and the metrics, never an "unexpected error" (500).
+ */
+function clientWentAway(req: Request, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return req.destroyed || code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
+/**
  * `POST /v1/files?purpose=model|dataset`: the raw request body, streamed to storage.
  * 401 without a valid key, 403 without the purpose's role, 400 for an unknown purpose or an
  * empty body, 413 past the size limit; 201 with `{ id, sha256, bytes, purpose }`.
@@ -64,6 +74,7 @@ export function fileUploadRouter(options: {
         return sendError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
       }
       if (error instanceof EmptyUploadError) return sendError(res, 400, 'BAD_USER_INPUT', error.message);
+      if (clientWentAway(req, error)) return sendError(res, 400, 'UPLOAD_ABORTED', 'The upload ended before its last byte; nothing was kept');
       next(error);
     }
   });

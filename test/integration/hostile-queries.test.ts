@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { startTestServer, TestServer } from '../support/test-server';
 
 /** POSTs a raw body to /graphql as `key` and times the answer. */
@@ -80,6 +81,17 @@ describe('hostile queries: no query can stall the server', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
     expect(res.body.errors[0].message).toMatch(/5000 tokens/);
+  });
+
+  it('refuses a deeply nested document and a web of fragments before parsing, naming the limit', async () => {
+    const deep = await post(t, t.keys.partner, { query: `{ models { nodes { ${'latestVersion { model { '.repeat(800)}id${' } }'.repeat(800)} } } }` });
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors[0]).toMatchObject({ message: expect.stringMatching(/nests 1603 levels deep, over the limit of 40/), extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    const web = await post(t, t.keys.partner, { query: `{ ...F0 } ${Array.from({ length: 300 }, (_, i) => `fragment F${i} on Query { viewer { id } ...F${(i + 1) % 300} }`).join(' ')}` });
+    console.info(`300 fragments spreading each other: ${web.status} in ${web.ms.toFixed(0)} ms`);
+    expect(web.body.errors[0]).toMatchObject({ message: expect.stringMatching(/defines 300 fragments, over the limit of 100/), extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    const introspection = await post(t, t.keys.partner, { query: getIntrospectionQuery() });
+    expect(introspection.body.errors).toBeUndefined();
   });
 
   it('refuses a subscription operation with OPERATION_NOT_SUPPORTED, not INTERNAL', async () => {

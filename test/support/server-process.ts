@@ -63,6 +63,12 @@ export class ServerProcess {
     return graphqlAt<T>(this.url, key, query, variables);
   }
 
+  /** How the process ended: its exit code, or the signal that ended it (undefined while it runs). */
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
+    const child = this.child;
+    return child && (child.exitCode !== null || child.signalCode !== null) ? { code: child.exitCode, signal: child.signalCode } : undefined;
+  }
+
   /** Kills the process at once (SIGKILL) and waits for it to be gone. */
   async kill(): Promise<void> {
     await this.signal('SIGKILL');
