@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import {
   buildFineTunedTextClassifier, buildSoftmaxHeadEval, buildSoftmaxHeadStep, buildTextBodyEval, buildTextBodyStep, buildTextClassifier,
-  buildTextFeatureExtractor, EnginePool, EngineTensor, EpochReport, extractTextFeatures, floatDataOrThrow, HeadTrainingCheckpoint,
-  HeadTrainingSet, int64DataOrThrow, LinearHead, PoolStepRunner, readTextModelBodyOrThrow, SoftmaxHeadTrainer, stepsPerEpoch, StepReport, TextBodyTrainer,
+  buildTextRowsPooling, EnginePool, EngineTensor, EpochReport, floatDataOrThrow, HeadTrainingCheckpoint,
+  HeadTrainingSet, int64DataOrThrow, LinearHead, PoolStepRunner, poolTextFeatures, readTextModelBodyOrThrow, SoftmaxHeadTrainer, stepsPerEpoch, StepReport, TextBodyTrainer,
   TextModelBody, tokenize, tokenizedSet,
 } from '../../inference';
 import { FilePurpose, ModelTask, ModelVisibility } from '../../schema/catalogue/catalogue.enums';
@@ -112,10 +112,11 @@ export class FineTuneTraining {
     const shape = { dim: body.embeddingDim, classes: labels.length };
     const runner = new PoolStepRunner(this.deps.engine, path.join(this.deps.workDir, `${job.id}-${job.attempts}`), `fine-tune:${job.id}:${job.attempts}`);
     try {
-      await runner.register('extractor', buildTextFeatureExtractor(body));
+      await runner.register('pooling', buildTextRowsPooling({ spec: body.spec, dim: body.embeddingDim }));
       await runner.register('step', buildSoftmaxHeadStep(shape, OPTIMIZER));
       await runner.register('eval', buildSoftmaxHeadEval(shape));
-      runner.registerFile('base', basePath);
+      // NOTE: the base model runs on its serving sessions (the pool's ref of a served version), not a copy of its own
+      runner.registerShared('base', { id: baseVersion.id, path: basePath });
       const rows = dataset.rows!;
       const baseline = job.baseline ?? (await this.measureBaseline(job, runner, body, rows.validation, baseVersion.labels ?? []));
       const trained = await this.train(job, runner, body, labels, rows.train, rows.validation, signal);
@@ -133,7 +134,7 @@ export class FineTuneTraining {
   }
 
   private async features(runner: PoolStepRunner, body: TextModelBody, rows: DatasetRow[], labels: string[], signal: AbortSignal): Promise<HeadTrainingSet> {
-    const { features } = await extractTextFeatures(runner, 'extractor', rows.map((r) => r.text), body.spec, { batchSize: FEATURE_BATCH, signal });
+    const { features } = await poolTextFeatures(runner, 'pooling', rows.map((r) => r.text), body, { batchSize: FEATURE_BATCH, signal });
     return { features, labels: rows.map((r) => labels.indexOf(r.label)) };
   }
 

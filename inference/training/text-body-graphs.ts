@@ -93,3 +93,22 @@ export function buildTextBodyEval(shape: TextBodyShape): Uint8Array {
   addForward(g, shape);
   return g.toBytes({ docString: 'Loss and accuracy of a text classifier given as tensors.' });
 }
+
+/**
+ * The base body's features of tokenized texts, from the rows they use: `token_rows`,
+ * `token_weights`, `embedding_rows` -> `features` [batch, dim], the weighted sum of each
+ * text's rows (what the body's feature extractor computes, without its table: a job's
+ * feature pass sends the rows its texts use instead of loading a session of the whole table).
+ */
+export function buildTextRowsPooling(shape: Pick<TextBodyShape, 'spec' | 'dim'>): Uint8Array {
+  const { spec, dim } = shape;
+  const g = new OnnxGraphBuilder('text_rows_pooling');
+  g.input('token_rows', 'int64', ['batch', spec.sequenceLength]);
+  g.input('token_weights', 'float32', ['batch', spec.sequenceLength]);
+  g.input('embedding_rows', 'float32', ['rows', dim]);
+  const vectors = g.op('Gather', ['embedding_rows', 'token_rows'], { axis: 0 });
+  const weights = g.op('Unsqueeze', ['token_weights', g.int64s('axis_last', [1], [2])]);
+  g.op('ReduceSum', [g.op('Mul', [vectors, weights]), g.int64s('axis_sequence', [1], [1])], { keepdims: 0 }, 'features');
+  g.output('features', 'float32', ['batch', dim]);
+  return g.toBytes({ docString: 'Pooled features of tokenized texts from the embedding rows they use.' });
+}
