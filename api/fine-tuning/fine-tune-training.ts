@@ -64,7 +64,7 @@ export interface TrainingOutcome {
  * Packs float32 and int64 tensors into one buffer: a 4-byte header length, a JSON header of
  * names, types and dims, then the data.
  */
-function packTensors(state: Record<string, EngineTensor>): Buffer {
+export function packTensors(state: Record<string, EngineTensor>): Buffer {
   const entries = Object.entries(state).map(([name, t]) => {
     const data = t.type === 'int64' ? int64DataOrThrow(t, name) : floatDataOrThrow(t, name);
     return { name, type: t.type, dims: t.dims, data };
@@ -77,7 +77,7 @@ function packTensors(state: Record<string, EngineTensor>): Buffer {
 }
 
 /** NOTE: PGlite returns bytea as a Uint8Array, pg as a Buffer; entries without a type (older checkpoints) are float32. */
-function unpackTensors(bytes: Uint8Array): Record<string, EngineTensor> {
+export function unpackTensors(bytes: Uint8Array): Record<string, EngineTensor> {
   const packed = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = packed.readUInt32LE(0);
   const header = JSON.parse(packed.subarray(4, 4 + headerLength).toString('utf8')) as Array<{ name: string; type?: 'float32' | 'int64'; dims: number[]; length: number }>;
