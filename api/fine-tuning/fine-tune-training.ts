@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import {
   buildFineTunedTextClassifier, buildSoftmaxHeadEval, buildSoftmaxHeadStep, buildTextBodyEval, buildTextBodyStep, buildTextClassifier,
-  buildTextFeatureExtractor, EnginePool, EngineTensor, EpochReport, extractTextFeatures, floatDataOrThrow, HeadTrainingCheckpoint,
-  HeadTrainingSet, LinearHead, PoolStepRunner, readTextModelBodyOrThrow, SoftmaxHeadTrainer, stepsPerEpoch, StepReport, TextBodyTrainer,
+  buildTextRowsPooling, EnginePool, EngineTensor, EpochReport, floatDataOrThrow, HeadTrainingCheckpoint,
+  HeadTrainingSet, int64DataOrThrow, LinearHead, PoolStepRunner, poolTextFeatures, readTextModelBodyOrThrow, SoftmaxHeadTrainer, stepsPerEpoch, StepReport, TextBodyTrainer,
   TextModelBody, tokenize, tokenizedSet,
 } from '../../inference';
 import { FilePurpose, ModelTask, ModelVisibility } from '../../schema/catalogue/catalogue.enums';
@@ -60,28 +60,34 @@ export interface TrainingOutcome {
   validationAccuracy: number;
 }
 
-/** Packs float32 tensors into one buffer: a 4-byte header length, a JSON header of names and dims, then the data. */
-function packTensors(state: Record<string, EngineTensor>): Buffer {
-  const entries = Object.entries(state).map(([name, t]) => ({ name, dims: t.dims, data: floatDataOrThrow(t, name) }));
-  const header = Buffer.from(JSON.stringify(entries.map(({ name, dims, data }) => ({ name, dims, length: data.length }))));
+/**
+ * Packs float32 and int64 tensors into one buffer: a 4-byte header length, a JSON header of
+ * names, types and dims, then the data.
+ */
+export function packTensors(state: Record<string, EngineTensor>): Buffer {
+  const entries = Object.entries(state).map(([name, t]) => {
+    const data = t.type === 'int64' ? int64DataOrThrow(t, name) : floatDataOrThrow(t, name);
+    return { name, type: t.type, dims: t.dims, data };
+  });
+  const header = Buffer.from(JSON.stringify(entries.map(({ name, type, dims, data }) => ({ name, type, dims, length: data.length }))));
   const parts = entries.map(({ data }) => Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   const size = Buffer.alloc(4);
   size.writeUInt32LE(header.length);
   return Buffer.concat([size, header, ...parts]);
 }
 
-/** NOTE: PGlite returns bytea as a Uint8Array, pg as a Buffer. */
-function unpackTensors(bytes: Uint8Array): Record<string, EngineTensor> {
+/** NOTE: PGlite returns bytea as a Uint8Array, pg as a Buffer; entries without a type (older checkpoints) are float32. */
+export function unpackTensors(bytes: Uint8Array): Record<string, EngineTensor> {
   const packed = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = packed.readUInt32LE(0);
-  const header = JSON.parse(packed.subarray(4, 4 + headerLength).toString('utf8')) as Array<{ name: string; dims: number[]; length: number }>;
+  const header = JSON.parse(packed.subarray(4, 4 + headerLength).toString('utf8')) as Array<{ name: string; type?: 'float32' | 'int64'; dims: number[]; length: number }>;
   let offset = 4 + headerLength;
   const state: Record<string, EngineTensor> = {};
-  for (const { name, dims, length } of header) {
-    const data = new Float32Array(length);
-    Buffer.from(data.buffer).set(packed.subarray(offset, offset + length * 4));
-    offset += length * 4;
-    state[name] = { type: 'float32', dims, data };
+  for (const { name, type = 'float32', dims, length } of header) {
+    const data = type === 'int64' ? new BigInt64Array(length) : new Float32Array(length);
+    Buffer.from(data.buffer).set(packed.subarray(offset, offset + data.byteLength));
+    offset += data.byteLength;
+    state[name] = type === 'int64' ? { type, dims, data: data as BigInt64Array } : { type: 'float32', dims, data: data as Float32Array };
   }
   return state;
 }
@@ -106,10 +112,11 @@ export class FineTuneTraining {
     const shape = { dim: body.embeddingDim, classes: labels.length };
     const runner = new PoolStepRunner(this.deps.engine, path.join(this.deps.workDir, `${job.id}-${job.attempts}`), `fine-tune:${job.id}:${job.attempts}`);
     try {
-      await runner.register('extractor', buildTextFeatureExtractor(body));
+      await runner.register('pooling', buildTextRowsPooling({ spec: body.spec, dim: body.embeddingDim }));
       await runner.register('step', buildSoftmaxHeadStep(shape, OPTIMIZER));
       await runner.register('eval', buildSoftmaxHeadEval(shape));
-      runner.registerFile('base', basePath);
+      // NOTE: the base model runs on its serving sessions (the pool's ref of a served version), not a copy of its own
+      runner.registerShared('base', { id: baseVersion.id, path: basePath });
       const rows = dataset.rows!;
       const baseline = job.baseline ?? (await this.measureBaseline(job, runner, body, rows.validation, baseVersion.labels ?? []));
       const trained = await this.train(job, runner, body, labels, rows.train, rows.validation, signal);
@@ -127,7 +134,7 @@ export class FineTuneTraining {
   }
 
   private async features(runner: PoolStepRunner, body: TextModelBody, rows: DatasetRow[], labels: string[], signal: AbortSignal): Promise<HeadTrainingSet> {
-    const { features } = await extractTextFeatures(runner, 'extractor', rows.map((r) => r.text), body.spec, { batchSize: FEATURE_BATCH, signal });
+    const { features } = await poolTextFeatures(runner, 'pooling', rows.map((r) => r.text), body, { batchSize: FEATURE_BATCH, signal });
     return { features, labels: rows.map((r) => labels.indexOf(r.label)) };
   }
 
@@ -297,6 +304,7 @@ class StepMeter {
    * next checkpoint or at the end.
    */
   checkpoint(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
+    const at = new Date();
     this.send();
     const billed = Promise.all(this.pending.splice(0));
     const previous = this.writing;
@@ -304,13 +312,14 @@ class StepMeter {
       await previous;
       // NOTE: steps are billed before their checkpoint is written, so a resumed job neither re-bills (same keys) nor skips one.
       await billed;
-      await this.write(checkpoint, report, stage);
+      await this.write(checkpoint, report, stage, at);
     })();
     this.writing.catch(() => undefined);
     return previous;
   }
 
-  private async write(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
+  /** NOTE: the epoch's event carries `at`, when its last step ended, not when the write came (after its bills). */
+  private async write(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body', at: Date): Promise<void> {
     const metrics = {
       epoch: report.epoch, step: checkpoint.step, train_loss: report.loss, train_accuracy: report.accuracy,
       valid_loss: report.validationLoss ?? NaN, valid_accuracy: report.validationAccuracy ?? NaN, body_trained: stage === 'body' ? 1 : 0,
@@ -321,7 +330,7 @@ class StepMeter {
     await this.deps.dataSource.transaction(async (tx) => {
       await tx.save(tx.create(FineTuneCheckpoint, { jobId, epoch: checkpoint.epoch, step: checkpoint.step, metrics, state }));
       await tx.update(FineTuneJob, { id: jobId }, { trainedSteps: checkpoint.step });
-      await logMetrics(tx, jobId, `Epoch ${of}: train loss ${report.loss.toFixed(4)}, validation loss ${(report.validationLoss ?? NaN).toFixed(4)}, validation accuracy ${pct(report.validationAccuracy ?? NaN)}`, metrics);
+      await logMetrics(tx, jobId, `Epoch ${of}: train loss ${report.loss.toFixed(4)}, validation loss ${(report.validationLoss ?? NaN).toFixed(4)}, validation accuracy ${pct(report.validationAccuracy ?? NaN)}`, metrics, at);
     });
   }
 

@@ -9,9 +9,12 @@ import { FilePurpose, ModelTask, PricingModel } from '../../schema/catalogue/cat
 import { CreatePlanInput } from '../../schema/catalogue/catalogue.inputs';
 import { toGlobalId } from '../../schema/common/global-id';
 import { Meter } from '../../schema/metering/meter.enum';
+import { Dataset } from '../../schema/fine-tuning/dataset.entity';
 import { RequestContext } from '../context';
+import { seedDatasetFromRows } from '../fine-tuning/dataset-seed';
 import { createLoaders } from '../loaders';
 import type { AppServer } from '../server';
+import { loadShippedDataset } from './data/shipped-datasets';
 
 /** The keys written to `<DATA_DIR>/demo-keys.json`. */
 export interface DemoKeys {
@@ -131,8 +134,22 @@ export async function seedDemoBilledPeriod(server: AppServer, platform: Organiza
 }
 
 /**
+ * Contoso's ready-to-use dataset: the shipped support-ticket tone rows (a few hundred, read
+ * and validated like an upload, split 90/10), so a newcomer can start a fine-tune at once.
+ * Idempotent (the same rows give the dataset made before). Trains nothing. Null, with a
+ * warning, where the server's dataset limits refuse the rows (the rest of the demo stands).
+ */
+export async function seedDemoDataset(server: AppServer, partner: Organization): Promise<Dataset | null> {
+  const ctx = contextFor(server, partner, [Role.PARTNER]);
+  const result = await seedDatasetFromRows(ctx, server.services, loadShippedDataset('support-ticket-tone').rows);
+  if (!result.value) server.logger.warn({ userErrors: result.userErrors.map((e) => e.message) }, 'demo seed: the shipped support-ticket dataset is refused under this server\'s limits; Contoso has no dataset');
+  return result.value;
+}
+
+/**
  * Seeds the demo on an empty database: the platform operator, the vendor "Northwind AI" with its
- * published demo models and plans, the partner "Contoso" (subscribed to nothing; with
+ * published demo models and plans, the partner "Contoso" (subscribed to nothing, with the
+ * shipped support-ticket dataset ready to fine-tune on, see seedDemoDataset; with
  * `billedPeriod`, a finalized invoice for last month, see seedDemoBilledPeriod) with a finance
  * key. Writes the keys to `<dataDir>/demo-keys.json`. Does nothing when organisations exist.
  */
@@ -151,6 +168,7 @@ export async function seedDemo(server: AppServer, dataDir: string, options: { bi
     partner: await issueKey(server, admin, partnerOrg, 'Contoso portal (demo)', [Role.PARTNER]),
     finance: await issueKey(server, admin, partnerOrg, 'Contoso finance team (demo)', [Role.FINANCE]),
   };
+  await seedDemoDataset(server, partnerOrg);
   // NOTE: npm start asks for it; tests keep Contoso subscribed to nothing.
   if (options.billedPeriod) await seedDemoBilledPeriod(server, platform, partnerOrg);
   await mkdir(dataDir, { recursive: true });

@@ -33,7 +33,8 @@ const RESTART_BACKOFF_MS = [50, 200, 1000, 5000];
 export class DeviceWorkerGroup {
   executionProvider: 'cuda' | 'cpu' = 'cpu';
   private readonly hosts: WorkerHost[] = [];
-  private readonly sessions = new Map<string, string>();
+  /** Sessions placed on the device: their file, and whether they are background work (held by one worker). */
+  private readonly sessions = new Map<string, { path: string; background: boolean }>();
   private restarts = 0;
   private stopped = false;
 
@@ -75,7 +76,9 @@ export class DeviceWorkerGroup {
     if (this.stopped) return;
     try {
       const host = await this.startHost(index);
-      await Promise.all([...this.sessions].map(([key, path]) => this.loadOn(host, key, path).catch(() => undefined)));
+      const held = (key: string) => this.hosts.some((h) => h !== host && h.alive && h.models.has(key));
+      const reload = [...this.sessions].filter(([key, s]) => !s.background || !held(key));
+      await Promise.all(reload.map(([key, s]) => this.loadOn(host, key, s.path).catch(() => undefined)));
       this.restarts = 0;
       this.options.logger.info({ device: this.device.id, worker: index }, 'engine worker replaced');
       this.options.onCapacity();
@@ -86,24 +89,50 @@ export class DeviceWorkerGroup {
   }
 
   private async loadOn(host: WorkerHost, sessionKey: string, path: string): Promise<LoadReply> {
-    const reply = await host.call<LoadReply>({ kind: 'load', modelId: sessionKey, path }, this.options.loadTimeoutMs);
-    if (this.sessions.has(sessionKey) && host.alive) host.models.add(sessionKey);
-    return reply;
+    try {
+      const reply = await host.call<LoadReply>({ kind: 'load', modelId: sessionKey, path }, this.options.loadTimeoutMs);
+      if (this.sessions.has(sessionKey) && host.alive) host.models.add(sessionKey);
+      return reply;
+    } finally {
+      this.options.onCapacity();
+    }
   }
 
   /**
-   * Loads and warms up a model on every live worker. Resolves with its signature once at
-   * least one worker serves it; rejects with MODEL_LOAD_FAILED (with the loader's reason).
+   * Loads and warms up a model on every live worker (background work: on one worker, see
+   * below). Resolves with its signature once at least one worker serves it; rejects with
+   * MODEL_LOAD_FAILED (with the loader's reason).
    */
-  async load(sessionKey: string, path: string): Promise<ModelSignature> {
-    this.sessions.set(sessionKey, path);
-    const hosts = this.hosts.filter((h) => h.alive);
-    const results = await Promise.allSettled(hosts.map((h) => this.loadOn(h, sessionKey, path)));
+  async load(sessionKey: string, path: string, options: { background?: boolean } = {}): Promise<ModelSignature> {
+    const background = options.background === true;
+    this.sessions.set(sessionKey, { path, background });
+    const alive = this.hosts.filter((h) => h.alive);
+    if (background && alive.length > 1) return this.loadBackground(sessionKey, path, alive);
+    const results = await Promise.allSettled(alive.map((h) => this.loadOn(h, sessionKey, path)));
     const loaded = results.find((r): r is PromiseFulfilledResult<LoadReply> => r.status === 'fulfilled');
     if (loaded) return loaded.value.signature;
     await this.unload(sessionKey);
     const reason = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : '')).find(Boolean);
     throw new EngineError('MODEL_LOAD_FAILED', `model could not be loaded on ${this.device.id}: ${reason ?? 'no worker is running'}`);
+  }
+
+  /**
+   * NOTE: background work (training steps, their feature extractor) is held by ONE worker, the
+   * last live one (inference takes the first idle worker, so it meets training least there):
+   * loading it does not stall every worker at once, and training never occupies more than that
+   * worker, so the others stay free for inference. Another worker takes it if that one fails.
+   */
+  private async loadBackground(sessionKey: string, path: string, alive: WorkerHost[]): Promise<ModelSignature> {
+    let reason = 'no worker is running';
+    for (const host of [...alive].reverse()) {
+      try {
+        return (await this.loadOn(host, sessionKey, path)).signature;
+      } catch (error) {
+        reason = (error as Error).message;
+      }
+    }
+    await this.unload(sessionKey);
+    throw new EngineError('MODEL_LOAD_FAILED', `model could not be loaded on ${this.device.id}: ${reason}`);
   }
 
   /** Releases a model's sessions on every worker. */

@@ -124,7 +124,8 @@ export class EnginePool {
       const ref = refOf(model);
       let slot = await this.slotFor(ref);
       while (slot.evicted) slot = await this.slotFor(ref); // evicted between load and here
-      const checked = validateInputs(slot.ref.id, slot.signature!, inputs, isBatchable(slot.signature!));
+      // NOTE: an unbatched run is never stacked, so its inputs' dim 0 need not agree (a body step's rows and texts differ)
+      const checked = validateInputs(slot.ref.id, slot.signature!, inputs, isBatchable(slot.signature!) && !options.solo);
       slot.active++;
       this.placement.touch(slot.ref.id);
       try {
@@ -168,7 +169,7 @@ export class EnginePool {
       await Promise.all(decision.evict.map((id) => this.evict(id)));
       const group = this.groups.get(decision.deviceId)!;
       const t0 = Date.now();
-      slot.signature = await group.load(slot.sessionKey, ref.path);
+      slot.signature = await group.load(slot.sessionKey, ref.path, { background: ref.background === true });
       slot.batcher = this.createBatcher(slot, group);
       this.logger.info({ model: ref.id, device: group.device.id, ms: Date.now() - t0, evicted: decision.evict }, 'model loaded');
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { ModelSignature } from './engine.types';
 import { startChild } from './worker.entry';
 
@@ -11,6 +12,22 @@ export type ModelInspection =
 export interface InspectOptions {
   /** Time allowed for load + one run (default 30 s). */
   timeoutMs?: number;
+  /**
+   * CPU priority of the inspecting process below the server's, as a nice increment 0-19
+   * (default 10): an inspection (node start-up, ORT load) is background work, and on a small
+   * machine it would otherwise take cores from inference for a second.
+   */
+  niceness?: number;
+}
+
+/** Best effort: lowers a child's priority (Linux, and elsewhere where permitted). */
+function lowerPriority(child: ChildProcess, niceness: number): void {
+  if (niceness <= 0 || child.pid === undefined) return;
+  try {
+    setPriority(child.pid, niceness);
+  } catch {
+    // not permitted or already gone: it runs at the server's priority
+  }
 }
 
 const STDERR_TAIL = 2000;
@@ -59,6 +76,7 @@ export function inspectModelFile(path: string, options: InspectOptions = {}): Pr
     };
     try {
       child = startChild('model-file-inspect.process', [path], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      lowerPriority(child, options.niceness ?? 10);
     } catch (error) {
       resolve({ ok: false, reason: `inspection process could not start: ${(error as Error).message}` });
       return;

@@ -14,9 +14,12 @@ interface PendingJob {
   timer: NodeJS.Timeout;
 }
 
-/** Jobs that keep a worker busy (a TEST ONLY fault blocks it like a run). */
+/**
+ * Jobs that keep a worker busy (a TEST ONLY fault blocks it like a run). NOTE: a load too: its
+ * warm-up run goes before any run sent after it, so a loading worker is not an idle one.
+ */
 function occupies(kind: WorkerRequest['kind']): boolean {
-  return kind === 'run' || kind === 'fault';
+  return kind === 'run' || kind === 'fault' || kind === 'load';
 }
 
 /** What a started worker reports about its execution provider. */
@@ -76,7 +79,7 @@ export class WorkerHost {
     return !this.dead;
   }
 
-  /** Run (and fault) jobs in flight on this worker. */
+  /** Run (and load, fault) jobs in flight on this worker. */
   get runsInFlight(): number {
     return this.runs;
   }

@@ -12,6 +12,8 @@ import { StepRunner } from './step-runner';
  */
 export class PoolStepRunner implements StepRunner {
   private readonly refs = new Map<string, ModelRef>();
+  /** Models the runner uses but does not own (a served model version): never unloaded by close(). */
+  private readonly shared = new Map<string, ModelRef>();
   private computeMs = 0;
 
   /** `scope` keeps this runner's sessions apart from any other's (e.g. a job id plus an attempt). */
@@ -36,8 +38,18 @@ export class PoolStepRunner implements StepRunner {
     return this;
   }
 
+  /**
+   * Makes a model the pool serves already (e.g. a base model version, under its serving ref)
+   * runnable under `id`, on the serving model's own sessions: no second copy is loaded, and
+   * close() leaves it loaded.
+   */
+  registerShared(id: string, ref: ModelRef): this {
+    this.shared.set(id, ref);
+    return this;
+  }
+
   async run(graphId: string, feeds: Record<string, EngineTensor>): Promise<Record<string, EngineTensor>> {
-    const ref = this.refs.get(graphId);
+    const ref = this.refs.get(graphId) ?? this.shared.get(graphId);
     if (!ref) throw new Error(`no graph registered as ${graphId}`);
     const result = await this.pool.run(ref, feeds);
     this.computeMs += result.computeMs;
@@ -55,6 +67,7 @@ export class PoolStepRunner implements StepRunner {
   async close(): Promise<void> {
     await Promise.allSettled([...this.refs.values()].map((ref) => this.pool.unload(ref.id)));
     this.refs.clear();
+    this.shared.clear();
     await rm(this.directory, { recursive: true, force: true });
   }
 }

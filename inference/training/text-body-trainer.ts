@@ -1,9 +1,9 @@
 import type { EngineTensor } from '../engine/engine.types';
 import { tokenize, TokenizerSpec } from '../model-kit/hashed-ngram-tokenizer';
 import { SeededRandom } from '../model-kit/seeded-random';
-import { floatDataOrThrow, floatTensor, int64Tensor } from '../model-kit/tensor-values';
+import { floatDataOrThrow, floatTensor, int64DataOrThrow, int64Tensor } from '../model-kit/tensor-values';
 import type { LinearHead } from '../model-kit/text-models';
-import { BODY_PARAMETERS, bodyParameterDims, TextBodyShape } from './text-body-graphs';
+import { bodyParameterDims, TextBodyShape } from './text-body-graphs';
 import type { EpochReport, HeadTrainingCheckpoint, StepReport } from './softmax-head-trainer';
 import { epochSeed } from './softmax-head-trainer';
 import { StepRunner } from './step-runner';
@@ -52,9 +52,35 @@ export interface TextBodyGraphIds {
 }
 
 /**
+ * The distinct table rows a set of token ids uses, in first-seen order, and each token's
+ * position among them (what a body step or eval graph takes as `token_rows`).
+ */
+export function compactRows(ids: BigInt64Array): { rows: number[]; tokenRows: BigInt64Array } {
+  const position = new Map<number, number>();
+  const rows: number[] = [];
+  const tokenRows = new BigInt64Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = Number(ids[i]);
+    let at = position.get(id);
+    if (at === undefined) {
+      at = rows.length;
+      position.set(id, at);
+      rows.push(id);
+    }
+    tokenRows[i] = BigInt(at);
+  }
+  return { rows, tokenRows };
+}
+
+/**
  * Trains a text classifier's embedding table together with its head (SGD) by running the
  * body step graph through a {@link StepRunner}: seeded per-epoch shuffles (as the head
  * trainer's), per-step and per-epoch callbacks, checkpoints to resume from, AbortSignal.
+ *
+ * NOTE: the table stays here; a step sends the worker only the rows its batch uses and writes
+ * the updated rows back (a step over the whole table moved it to the worker and back, and
+ * through every op, each time). A checkpoint holds the rows changed since `initial` (the
+ * base body's table), so it is small; a resumed run rebuilds the table from `initial` and them.
  */
 export class TextBodyTrainer {
   constructor(
@@ -64,17 +90,28 @@ export class TextBodyTrainer {
   ) {}
 
   async train(data: TokenizedSet, options: TextBodyTrainingOptions): Promise<TextClassifierWeights> {
-    let state = options.resumeFrom ? { ...options.resumeFrom.state } : this.tensorsOf(options.initial);
+    const { dim } = this.shape;
+    const table = Float32Array.from(options.initial.embedding);
+    const touched = new Set<number>();
+    let head: Record<string, EngineTensor> = this.headTensors(options.initial.head);
+    if (options.resumeFrom) ({ head } = this.restore(options.resumeFrom.state, table, touched));
     let step = options.resumeFrom?.step ?? options.stepsBefore ?? 0;
     const first = options.resumeFrom ? options.resumeFrom.epoch + 1 : options.firstEpoch;
+    const learningRate = floatTensor(Float32Array.of(options.learningRate), []);
     for (let epoch = first; epoch <= options.lastEpoch; epoch++) {
       const totals = { loss: 0, accuracy: 0, steps: 0 };
       const order = new SeededRandom(epochSeed(options.seed, epoch)).shuffle(data.labels.map((_, i) => i));
       for (let start = 0; start < order.length; start += options.batchSize) {
         options.signal?.throwIfAborted();
         const rows = order.slice(start, start + options.batchSize);
-        const out = await this.runner.run(this.graphs.step, { ...this.batchFeeds(data, rows), ...state, learning_rate: floatTensor(Float32Array.of(options.learningRate), []) });
-        state = Object.fromEntries(BODY_PARAMETERS.map((name) => [name, out[`${name}_next`]]));
+        const batch = this.batchFeeds(data, rows, table);
+        const out = await this.runner.run(this.graphs.step, { ...batch.feeds, ...head, learning_rate: learningRate });
+        const next = floatDataOrThrow(out.embedding_rows_next, 'embedding_rows_next');
+        batch.rows.forEach((row, i) => {
+          table.set(next.subarray(i * dim, (i + 1) * dim), row * dim);
+          touched.add(row);
+        });
+        head = { weight: out.weight_next, bias: out.bias_next };
         const loss = floatDataOrThrow(out.loss, 'loss')[0];
         totals.loss += loss * rows.length;
         totals.accuracy += floatDataOrThrow(out.accuracy, 'accuracy')[0] * rows.length;
@@ -83,32 +120,81 @@ export class TextBodyTrainer {
       }
       const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / order.length, accuracy: totals.accuracy / order.length };
       if (options.validation) {
-        const evaluation = await this.evaluate(this.weightsOf(state), options.validation);
+        const evaluation = await this.evaluate({ embedding: table, head: this.headOf(head) }, options.validation);
         Object.assign(report, { validationLoss: evaluation.loss, validationAccuracy: evaluation.accuracy });
       }
-      await options.onCheckpoint?.({ epoch, step, state }, report);
+      if (options.onCheckpoint) await options.onCheckpoint({ epoch, step, state: this.snapshot(table, touched, head) }, report);
     }
-    return this.weightsOf(state);
+    return { embedding: table, head: this.headOf(head) };
   }
 
-  /** Loss and accuracy of weights on a data set through the eval graph. */
+  /** Loss and accuracy of weights on a data set through the eval graph (one run, the rows its texts use). */
   async evaluate(weights: TextClassifierWeights, data: TokenizedSet): Promise<{ loss: number; accuracy: number }> {
     const rows = data.labels.map((_, i) => i);
-    const out = await this.runner.run(this.graphs.evaluate, { ...this.batchFeeds(data, rows), ...this.tensorsOf(weights) });
+    const out = await this.runner.run(this.graphs.evaluate, { ...this.batchFeeds(data, rows, weights.embedding).feeds, ...this.headTensors(weights.head) });
     return { loss: floatDataOrThrow(out.loss, 'loss')[0], accuracy: floatDataOrThrow(out.accuracy, 'accuracy')[0] };
   }
 
-  /** The weights held by a checkpoint's state. */
-  weightsOf(state: Record<string, EngineTensor>): TextClassifierWeights {
-    return { embedding: floatDataOrThrow(state.embedding, 'embedding'), head: { weight: floatDataOrThrow(state.weight, 'weight'), bias: floatDataOrThrow(state.bias, 'bias') } };
+  /**
+   * The weights a checkpoint's state holds, on top of the table it was trained from
+   * (`initial`, the base body's): its changed rows, or (checkpoints of older releases) the whole table.
+   */
+  weightsOf(state: Record<string, EngineTensor>, initial: Float32Array): TextClassifierWeights {
+    const table = Float32Array.from(initial);
+    const { head } = this.restore(state, table, new Set());
+    return { embedding: table, head: this.headOf(head) };
   }
 
-  private tensorsOf(weights: TextClassifierWeights): Record<string, EngineTensor> {
-    const values = { embedding: weights.embedding, weight: weights.head.weight, bias: weights.head.bias };
-    return Object.fromEntries(BODY_PARAMETERS.map((name) => [name, floatTensor(Float32Array.from(values[name]), bodyParameterDims(this.shape, name))]));
+  /** A checkpoint's state: the rows changed since the start (ids and values, copied now) and the head. */
+  private snapshot(table: Float32Array, touched: Set<number>, head: Record<string, EngineTensor>): Record<string, EngineTensor> {
+    const { dim } = this.shape;
+    const ids = [...touched].sort((a, b) => a - b);
+    const values = new Float32Array(ids.length * dim);
+    ids.forEach((row, i) => values.set(table.subarray(row * dim, (row + 1) * dim), i * dim));
+    return {
+      embedding_row_ids: int64Tensor(ids, [ids.length]),
+      embedding_row_values: floatTensor(values, [ids.length, dim]),
+      weight: { ...head.weight, data: Float32Array.from(floatDataOrThrow(head.weight, 'weight')) },
+      bias: { ...head.bias, data: Float32Array.from(floatDataOrThrow(head.bias, 'bias')) },
+    };
   }
 
-  private batchFeeds(data: TokenizedSet, rows: number[]): Record<string, EngineTensor> {
+  /** Writes a checkpoint's rows into `table` (marking them touched); returns its head. */
+  private restore(state: Record<string, EngineTensor>, table: Float32Array, touched: Set<number>): { head: Record<string, EngineTensor> } {
+    const { dim, spec } = this.shape;
+    if (state.embedding) {
+      const whole = floatDataOrThrow(state.embedding, 'embedding');
+      if (whole.length !== table.length) throw new Error(`checkpoint embedding has ${whole.length} values, the table ${table.length}`);
+      table.set(whole);
+      for (let row = 0; row < spec.buckets; row++) touched.add(row);
+    } else {
+      const ids = int64DataOrThrow(state.embedding_row_ids, 'embedding_row_ids');
+      const values = floatDataOrThrow(state.embedding_row_values, 'embedding_row_values');
+      if (values.length !== ids.length * dim) throw new Error(`checkpoint has ${ids.length} embedding rows but ${values.length} values`);
+      ids.forEach((id, i) => {
+        const row = Number(id);
+        if (!(row >= 0 && row < spec.buckets)) throw new Error(`checkpoint embedding row ${row} is outside 0..${spec.buckets - 1}`);
+        table.set(values.subarray(i * dim, (i + 1) * dim), row * dim);
+        touched.add(row);
+      });
+    }
+    return { head: this.headTensors({ weight: floatDataOrThrow(state.weight, 'weight'), bias: floatDataOrThrow(state.bias, 'bias') }) };
+  }
+
+  private headOf(head: Record<string, EngineTensor>): LinearHead {
+    return { weight: floatDataOrThrow(head.weight, 'weight'), bias: floatDataOrThrow(head.bias, 'bias') };
+  }
+
+  private headTensors(head: LinearHead): Record<string, EngineTensor> {
+    return {
+      weight: floatTensor(Float32Array.from(head.weight), bodyParameterDims(this.shape, 'weight')),
+      bias: floatTensor(Float32Array.from(head.bias), bodyParameterDims(this.shape, 'bias')),
+    };
+  }
+
+  /** The rows' tokens as positions among the distinct table rows they use, and those rows gathered from `table`. */
+  private batchFeeds(data: TokenizedSet, rows: number[], table: Float32Array): { feeds: Record<string, EngineTensor>; rows: number[] } {
+    const { dim } = this.shape;
     const length = this.shape.spec.sequenceLength;
     const ids = new BigInt64Array(rows.length * length);
     const weights = new Float32Array(rows.length * length);
@@ -116,10 +202,17 @@ export class TextBodyTrainer {
       ids.set(data.ids.subarray(row * length, (row + 1) * length), i * length);
       weights.set(data.weights.subarray(row * length, (row + 1) * length), i * length);
     });
+    const compact = compactRows(ids);
+    const gathered = new Float32Array(compact.rows.length * dim);
+    compact.rows.forEach((row, i) => gathered.set(table.subarray(row * dim, (row + 1) * dim), i * dim));
     return {
-      token_ids: { type: 'int64', dims: [rows.length, length], data: ids },
-      token_weights: floatTensor(weights, [rows.length, length]),
-      labels: int64Tensor(rows.map((r) => data.labels[r]), [rows.length]),
+      rows: compact.rows,
+      feeds: {
+        token_rows: { type: 'int64', dims: [rows.length, length], data: compact.tokenRows },
+        token_weights: floatTensor(weights, [rows.length, length]),
+        labels: int64Tensor(rows.map((r) => data.labels[r]), [rows.length]),
+        embedding_rows: floatTensor(gathered, [compact.rows.length, dim]),
+      },
     };
   }
 }

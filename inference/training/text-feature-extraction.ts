@@ -1,4 +1,6 @@
 import { tokenize, TokenizerSpec } from '../model-kit/hashed-ngram-tokenizer';
+import type { TextModelBody } from '../model-kit/text-models';
+import { compactRows } from './text-body-trainer';
 import { floatDataOrThrow } from '../model-kit/tensor-values';
 import { StepRunner } from './step-runner';
 
@@ -32,5 +34,37 @@ export async function extractTextFeatures(
   }
   const features = new Float32Array(texts.length * dim);
   parts.reduce((offset, part) => (features.set(part, offset), offset + part.length), 0);
+  return { features, dim };
+}
+
+/**
+ * Like {@link extractTextFeatures}, through the rows-pooling graph ({@link buildTextRowsPooling}):
+ * each batch sends the body's rows its texts use, so no session holds the whole table. The
+ * same features as the body's extractor graph.
+ */
+export async function poolTextFeatures(
+  runner: StepRunner,
+  poolingGraph: string,
+  texts: string[],
+  body: TextModelBody,
+  options: TextFeatureExtractionOptions = {},
+): Promise<{ features: Float32Array; dim: number }> {
+  const batchSize = options.batchSize ?? 256;
+  const dim = body.embeddingDim;
+  const features = new Float32Array(texts.length * dim);
+  for (let start = 0; start < texts.length; start += batchSize) {
+    options.signal?.throwIfAborted();
+    const { inputs } = tokenize(texts.slice(start, start + batchSize), body.spec);
+    const ids = inputs.token_ids.data as BigInt64Array;
+    const { rows, tokenRows } = compactRows(ids);
+    const gathered = new Float32Array(rows.length * dim);
+    rows.forEach((row, i) => gathered.set(body.embedding.subarray(row * dim, (row + 1) * dim), i * dim));
+    const out = await runner.run(poolingGraph, {
+      token_rows: { type: 'int64', dims: inputs.token_ids.dims, data: tokenRows },
+      token_weights: inputs.token_weights,
+      embedding_rows: { type: 'float32', dims: [rows.length, dim], data: gathered },
+    });
+    features.set(floatDataOrThrow(out.features, 'features'), start * dim);
+  }
   return { features, dim };
 }

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { CREATE_DATASET, supportTickets, toCsv, toJsonl, uploadDataset } from '../support/fine-tune-fixtures';
-import { createPartner } from '../support/subscription-fixtures';
+import { loadShippedDataset } from '../../api/seed/data/shipped-datasets';
+import { seedDemo, seedDemoDataset } from '../../api/seed/demo-seed';
+import { Organization } from '../../schema/accounts/organization.entity';
+import { CANCEL_FINE_TUNE, CREATE_DATASET, START_FINE_TUNE, supportTickets, toCsv, toJsonl, uploadDataset } from '../support/fine-tune-fixtures';
+import { createPartner, demoModels, subscribe } from '../support/subscription-fixtures';
 import { startTestServer, TestServer } from '../support/test-server';
 import { uploadFile } from '../support/upload';
 
@@ -18,10 +21,38 @@ describe('createDataset: streamed validation of JSONL and CSV files (real HTTP)'
     return res.data!.createDataset;
   }
 
+  /** The demo seed's dataset of Contoso. */
+  const SEEDED = 1;
+
   async function datasetCount(): Promise<number> {
     const [row] = await t.server.dataSource.query('SELECT count(*)::int AS n FROM dataset');
     return row.n;
   }
+
+  it('the demo seed gives Contoso the shipped support-ticket dataset once, ready to fine-tune on', async () => {
+    const query = '{ datasets(first: 10) { totalCount nodes { id format rowCount trainRows validationRows duplicateRows labels { label count } } } }';
+    const listed = await t.graphql(t.keys.partner, query);
+    expect(listed.errors).toBeUndefined();
+    const shipped = loadShippedDataset('support-ticket-tone');
+    expect(listed.data!.datasets.totalCount).toBe(1);
+    const [seeded] = listed.data!.datasets.nodes;
+    expect(seeded).toMatchObject({ format: 'JSONL', rowCount: shipped.rows.length, duplicateRows: 0, trainRows: 324, validationRows: 36 });
+    expect(seeded.labels.map((l: any) => l.label).sort()).toEqual(shipped.labels);
+    // restarts seed nothing again; the dataset step itself gives the same dataset
+    expect(await seedDemo(t.server, t.dataDir)).toBeNull();
+    const contoso = await t.server.dataSource.getRepository(Organization).findOneByOrFail({ name: 'Contoso' });
+    const again = await seedDemoDataset(t.server, contoso);
+    expect(again!.globalId).toBe(seeded.id);
+    expect((await t.graphql(t.keys.partner, query)).data!.datasets.totalCount).toBe(1);
+    // a newcomer starts a fine-tune on it at once (this server runs no worker: the job waits, then is cancelled)
+    const models = await demoModels(t);
+    await subscribe(t, t.keys.partner, models['review-sentiment'].plans['Pay as you go']);
+    const start = await t.graphql(t.keys.partner, START_FINE_TUNE, { input: { modelId: models['review-sentiment'].id, datasetId: seeded.id } });
+    expect(start.data!.startFineTune.userErrors).toEqual([]);
+    expect(start.data!.startFineTune.job.status).toBe('QUEUED');
+    const cancel = await t.graphql(t.keys.partner, CANCEL_FINE_TUNE, { id: start.data!.startFineTune.job.id });
+    expect(cancel.data!.cancelFineTune.job.status).toBe('CANCELLED');
+  });
 
   it('reads JSONL: label counts, duplicates, long rows and a seeded stratified 90/10 split', async () => {
     const rows = supportTickets(30);
@@ -61,7 +92,7 @@ describe('createDataset: streamed validation of JSONL and CSV files (real HTTP)'
     const payload = await create(body(), format);
     expect(payload.dataset).toBeNull();
     expect(payload.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'fileId'], message: expect.stringMatching(message) })]);
-    expect(await datasetCount()).toBe(3);
+    expect(await datasetCount()).toBe(SEEDED + 3);
   });
 
   it('lists the first 20 row errors with line numbers and what is wrong, and counts the rest', async () => {
@@ -75,7 +106,7 @@ describe('createDataset: streamed validation of JSONL and CSV files (real HTTP)'
     expect(messages.slice(0, 3)).toEqual(['file line 3: text is empty', 'file line 4: label is missing', 'file line 5: text must be a string, got number']);
     expect(messages[3]).toBe('file line 34: text is empty');
     expect(messages[20]).toBe('8 more rows of the file have errors (the first 20 are listed)');
-    expect(await datasetCount()).toBe(3);
+    expect(await datasetCount()).toBe(SEEDED + 3);
   });
 
   it('refuses an empty upload at the route, a model file, and another organisation\'s file', async () => {
@@ -84,6 +115,6 @@ describe('createDataset: streamed validation of JSONL and CSV files (real HTTP)'
     const theirs = await uploadDataset(t, other, toJsonl(supportTickets(10)));
     const res = await t.graphql(t.keys.partner, CREATE_DATASET, { input: { fileId: theirs, format: 'JSONL' } });
     expect(res.data!.createDataset.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'fileId'] })]);
-    expect(await datasetCount()).toBe(3);
+    expect(await datasetCount()).toBe(SEEDED + 3);
   });
 });

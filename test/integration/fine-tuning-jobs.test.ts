@@ -145,6 +145,29 @@ describe('fine-tune jobs: upload -> dataset -> job -> private version -> runInfe
     expect(cancel.data!.cancelFineTune.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_STATE', message: expect.stringContaining('SUCCEEDED') })]);
   }, 240_000);
 
+  it('on the demo\'s Contoso dataset (the shipped rows) adapts the body where the frozen one falls short, and beats the base model by >= 15 points', async () => {
+    const listed = await t.graphql(t.keys.partner, '{ datasets(first: 10) { nodes { id rowCount } } }');
+    const seeded = listed.data!.datasets.nodes.find((d: any) => d.rowCount === 360);
+    expect(seeded).toBeDefined();
+    const start = await t.graphql(t.keys.partner, START_FINE_TUNE, {
+      input: { modelId: models['review-sentiment'].id, datasetId: seeded.id, suffix: 'tone', hyperparameters: { epochs: 4, batchSize: 16, seed: 1 } },
+    });
+    expect(start.data!.startFineTune.userErrors).toEqual([]);
+    const job = await waitForJob(t, t.keys.partner, start.data!.startFineTune.job.id, isFinished);
+    expect({ status: job.status, error: job.error }).toEqual({ status: 'SUCCEEDED', error: null });
+    // 4 head epochs under the bar, then 4 of the body stage (its steps send only their batch's rows)
+    expect(job.checkpoints.map((c: any) => c.metrics.body_trained)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(job.events.map((e: any) => e.message)).toContainEqual(expect.stringContaining('adapting its embedding table'));
+    const tuned = job.events.filter((e: any) => e.metrics?.valid_accuracy !== undefined && e.metrics?.epoch === undefined).at(-1).metrics.valid_accuracy;
+    expect(job.baseline.validationAccuracy).toBeGreaterThan(0);
+    expect(tuned - job.baseline.validationAccuracy).toBeGreaterThanOrEqual(0.15);
+    expect(job.trainedSteps).toBe(job.totalSteps);
+    expect(await trainingStepEvents(t, start.data!.startFineTune.job.id)).toEqual({ n: job.totalSteps, total: job.totalSteps, keys: job.totalSteps });
+    const answer = await runInference(t, t.keys.partner, { modelId: job.resultVersion.model.id, texts: ['The refund went through, thanks', 'Still waiting on ticket #4821, third email this week'] });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.runInference.predictions.map((p: any) => p.label)).toEqual(['positive', 'negative']);
+  }, 240_000);
+
   it('cancels a running job within one step: CANCELLED, no version, only the steps it ran billed', async () => {
     const modelsBefore = await countRows(t, 'model');
     const start = await t.graphql(t.keys.partner, START_FINE_TUNE, {

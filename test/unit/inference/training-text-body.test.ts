@@ -7,7 +7,8 @@ import { readTextModelBodyOrThrow } from '../../../inference/model-kit/text-mode
 import { SeededRandom } from '../../../inference/model-kit/seeded-random';
 import { LocalStepRunner } from '../../../inference/training/local-step-runner';
 import { buildTextBodyEval, buildTextBodyStep } from '../../../inference/training/text-body-graphs';
-import { tokenizedSet, TextBodyTrainer } from '../../../inference/training/text-body-trainer';
+import type { HeadTrainingCheckpoint } from '../../../inference/training/softmax-head-trainer';
+import { compactRows, tokenizedSet, TextBodyTrainer } from '../../../inference/training/text-body-trainer';
 import { supportTickets } from '../../support/fine-tune-fixtures';
 
 describe('text body step graph (embedding table + head, SGD)', () => {
@@ -22,12 +23,16 @@ describe('text body step graph (embedding table + head, SGD)', () => {
     const embedding = random.normalArray(16 * 2, 0.5);
     const weight = random.normalArray(4, 0.5);
     const bias = new Float32Array(2);
-    const ids = BigInt64Array.from([3n, 5n, 0n, 0n]);
+    // tokens 3, 5 and padding (row 0, weight 0): the step sees those three rows of the table only
+    const { rows, tokenRows } = compactRows(BigInt64Array.from([3n, 5n, 0n, 0n]));
+    expect(rows).toEqual([3, 5, 0]);
+    expect([...tokenRows]).toEqual([0n, 1n, 2n, 2n]);
+    const gathered = Float32Array.from(rows.flatMap((r) => [embedding[r * 2], embedding[r * 2 + 1]]));
     const weights = Float32Array.from([0.5, 0.5, 0, 0]);
     const out = await runner.run('tiny-step', {
-      token_ids: { type: 'int64', dims: [1, 4], data: ids }, token_weights: { type: 'float32', dims: [1, 4], data: weights },
+      token_rows: { type: 'int64', dims: [1, 4], data: tokenRows }, token_weights: { type: 'float32', dims: [1, 4], data: weights },
       labels: { type: 'int64', dims: [1], data: BigInt64Array.from([1n]) },
-      embedding: { type: 'float32', dims: [16, 2], data: embedding }, weight: { type: 'float32', dims: [2, 2], data: weight },
+      embedding_rows: { type: 'float32', dims: [3, 2], data: gathered }, weight: { type: 'float32', dims: [2, 2], data: weight },
       bias: { type: 'float32', dims: [2], data: bias }, learning_rate: { type: 'float32', dims: [], data: Float32Array.of(1) },
     });
     // expected, by hand
@@ -36,13 +41,44 @@ describe('text body step graph (embedding table + head, SGD)', () => {
     const z = Math.exp(logits[0]) + Math.exp(logits[1]);
     const residual = [Math.exp(logits[0]) / z, Math.exp(logits[1]) / z - 1];
     const gradPooled = [0, 1].map((d) => residual[0] * weight[d * 2] + residual[1] * weight[d * 2 + 1]);
-    const next = out.embedding_next.data as Float32Array;
-    for (let row = 0; row < 16; row++) {
+    const next = out.embedding_rows_next.data as Float32Array;
+    expect(out.embedding_rows_next.dims).toEqual([3, 2]);
+    rows.forEach((row, i) => {
       for (let d = 0; d < 2; d++) {
         const moved = row === 3 || row === 5 ? -0.5 * gradPooled[d] : 0;
-        expect(next[row * 2 + d]).toBeCloseTo(embedding[row * 2 + d] + moved, 5);
+        expect(next[i * 2 + d]).toBeCloseTo(embedding[row * 2 + d] + moved, 5);
       }
+    });
+    expect(next[2 * 2]).toBe(embedding[0]); // padding: exactly unchanged
+  });
+
+  it('trains the table in place, leaves rows no text uses untouched, and resumes from a checkpoint bit for bit', async () => {
+    const spec = defaultTokenizerSpec({ buckets: 256, sequenceLength: 8 });
+    const shape = { spec, dim: 4, classes: 3 };
+    runner.register('small-step', buildTextBodyStep(shape)).register('small-eval', buildTextBodyEval(shape));
+    const rows = supportTickets(8, 3);
+    const labels = ['billing', 'technical', 'shipping'];
+    const set = tokenizedSet(rows.map((r) => r.text), rows.map((r) => labels.indexOf(r.label)), spec);
+    const trainer = new TextBodyTrainer(runner, { step: 'small-step', evaluate: 'small-eval' }, shape);
+    const initial = { embedding: new SeededRandom(2).normalArray(256 * 4, 0.3), head: { weight: new SeededRandom(3).normalArray(12, 0.1), bias: new Float32Array(3) } };
+    const base = Float32Array.from(initial.embedding);
+    const options = { firstEpoch: 1, lastEpoch: 4, batchSize: 4, learningRate: 2, seed: 5, initial, validation: set };
+    const checkpoints: HeadTrainingCheckpoint[] = [];
+    const unbroken = await trainer.train(set, { ...options, onCheckpoint: (c) => void checkpoints.push(c) });
+    expect(initial.embedding).toEqual(base); // the caller's table is not written
+    const used = new Set(Array.from(set.ids, Number));
+    for (let row = 0; row < 256; row++) {
+      const same = unbroken.embedding.subarray(row * 4, row * 4 + 4).every((v, d) => v === base[row * 4 + d]);
+      if (!used.has(row)) expect(same).toBe(true);
     }
+    // a checkpoint holds the rows changed, not the table
+    const second = checkpoints[1];
+    expect(second.state.embedding).toBeUndefined();
+    expect(second.state.embedding_row_ids.dims[0]).toBeLessThanOrEqual(used.size);
+    const resumed = await trainer.train(set, { ...options, resumeFrom: second });
+    expect(resumed.embedding).toEqual(unbroken.embedding);
+    expect(resumed.head).toEqual(unbroken.head);
+    expect(trainer.weightsOf(checkpoints[3].state, initial.embedding)).toEqual(unbroken);
   });
 
   it('adapts the demo sentiment body to support tickets it cannot separate frozen', async () => {

@@ -1,3 +1,4 @@
+import { packTensors, unpackTensors } from '../../../api/fine-tuning/fine-tune-training';
 import { canTransition, isFinished } from '../../../api/fine-tuning/fine-tune-state';
 import { chooseHyperparameters, hyperparameterProblem } from '../../../api/fine-tuning/hyperparameter-rules';
 import { dropDuplicates, labelCounts, stratifiedSplit } from '../../../api/fine-tuning/dataset-split';
@@ -41,5 +42,23 @@ describe('dataset split', () => {
 
   it('drops repeated texts, ignoring case', () => {
     expect(dropDuplicates([{ text: 'Hi', label: 'a' }, { text: 'hi', label: 'b' }, { text: 'yo', label: 'a' }])).toEqual({ rows: [{ text: 'Hi', label: 'a' }, { text: 'yo', label: 'a' }], duplicates: 1 });
+  });
+});
+
+describe('checkpoint bytes', () => {
+  it('pack float32 and int64 tensors and read them back; entries without a type (older checkpoints) are float32', () => {
+    const state = {
+      embedding_row_ids: { type: 'int64' as const, dims: [3], data: BigInt64Array.from([2n, 7n, 32767n]) },
+      embedding_row_values: { type: 'float32' as const, dims: [3, 2], data: Float32Array.from([0.5, -1, 2, 3.25, -0, 1e-7]) },
+      bias: { type: 'float32' as const, dims: [2], data: Float32Array.from([0.1, 0.2]) },
+    };
+    const back = unpackTensors(new Uint8Array(packTensors(state)));
+    expect(back).toEqual(state);
+    // an older checkpoint: header entries without a type
+    const header = Buffer.from(JSON.stringify([{ name: 'weight', dims: [2], length: 2 }]));
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(header.length);
+    const old = Buffer.concat([size, header, Buffer.from(Float32Array.from([1.5, -2]).buffer)]);
+    expect(unpackTensors(old)).toEqual({ weight: { type: 'float32', dims: [2], data: Float32Array.from([1.5, -2]) } });
   });
 });
