@@ -6,6 +6,7 @@ import { configFromEnv } from '../api/config';
 import { seedDemo } from '../api/seed/demo-seed';
 import { startServer, type AppServer } from '../api/server';
 import { createDatabaseOn } from '../test/support/test-database';
+import { graphqlAt, type GraphQLResponse } from '../test/support/test-server';
 import { closedLoop, percentile, type BenchRow, type BenchSuite } from './bench-suite';
 
 // The costliest queries the cost limit admits, timed (issue #13: "the cost limit set from
@@ -18,21 +19,11 @@ import { closedLoop, percentile, type BenchRow, type BenchSuite } from './bench-
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUNS = 7;
 
-interface Answer {
-  status: number;
-  ms: number;
-  body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }>; extensions?: { cost?: { requested: number; limit: number } } };
-}
-
-async function post(url: string, key: string, query: string, variables?: Record<string, unknown>): Promise<Answer> {
+/** A GraphQL call over HTTP (the tests' client), with how long its answer took. */
+async function post(url: string, key: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse & { ms: number }> {
   const started = performance.now();
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as Answer['body'];
-  return { status: response.status, ms: performance.now() - started, body };
+  const answer = await graphqlAt(url, key, query, variables);
+  return { ...answer, ms: performance.now() - started };
 }
 
 function aliased(n: number, field: string): string {
@@ -63,10 +54,10 @@ function shapes(ids: { model: string; partnerOrg: string; period: string }): Sha
 async function admittedAliases(url: string, key: string, field: string): Promise<{ n: number; cost: number; limit: number } | { error: string }> {
   const one = await post(url, key, aliased(1, field));
   const two = await post(url, key, aliased(2, field));
-  if (one.body.errors?.length) return { error: `${one.body.errors[0].extensions?.code}: ${one.body.errors[0].message}` };
-  const c1 = one.body.extensions!.cost!.requested;
-  const per = two.body.extensions!.cost!.requested - c1;
-  const limit = one.body.extensions!.cost!.limit;
+  if (one.errors?.length) return { error: `${one.errors[0].extensions?.code}: ${one.errors[0].message}` };
+  const c1 = one.extensions!.cost!.requested;
+  const per = two.extensions!.cost!.requested - c1;
+  const limit = one.extensions!.cost!.limit;
   let n = Math.max(1, Math.floor((limit - (c1 - per)) / per));
   while (n > 1 && (c1 - per) + n * per > limit) n--;
   return { n, cost: (c1 - per) + n * per, limit };
@@ -83,7 +74,7 @@ async function prepare(): Promise<{ server: AppServer; keys: Record<Shape['key']
   const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
   const ids = { model: `gid://marketplace/Model/${model.id}`, partnerOrg: `gid://marketplace/Organization/${partner.id}`, period: lastMonth };
   const subscribed = await post(server.url, keys.partner, 'mutation($p: ID!) { subscribe(input: { planId: $p }) { userErrors { message } } }', { p: `gid://marketplace/Plan/${plan.id}` });
-  if (subscribed.body.errors) throw new Error(`subscribe failed: ${JSON.stringify(subscribed.body.errors)}`);
+  if (subscribed.errors) throw new Error(`subscribe failed: ${JSON.stringify(subscribed.errors)}`);
   return {
     server, keys, ids,
     async cleanup() {
@@ -115,7 +106,7 @@ export const benchSuite: BenchSuite = {
         let failure = '';
         for (let i = 0; i < RUNS; i++) {
           const answer = await post(server.url, keys[shape.key], query);
-          if (answer.body.errors?.length) failure = `${answer.body.errors[0].extensions?.code}`;
+          if (answer.errors?.length) failure = `${answer.errors[0].extensions?.code}`;
           times.push(answer.ms);
         }
         const p95 = percentile(times, 95);

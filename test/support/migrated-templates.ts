@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { getPGliteInstance } from 'typeorm-pglite/dist/pglite-instance';
 import { createDataSource } from '../../migrations/data-source';
+import { createDatabaseOn, onServer } from './postgres-server';
 
 // NOTE: every test file starts at least one database, and running every migration on it took a
 // second or two on PostgreSQL, several seconds on PGlite (initdb first). So a migrated template
@@ -62,16 +62,6 @@ export function migratedEmbeddedSnapshot(): Promise<string> {
   return snapshot;
 }
 
-async function onServer<T>(serverUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const templates = new Map<string, Promise<string>>();
 
 /**
@@ -88,11 +78,8 @@ export function migratedPostgresTemplate(serverUrl: string): Promise<string> {
       try {
         const [row] = (await admin.query(`SELECT datistemplate FROM pg_database WHERE datname = $1`, [name])).rows as Array<{ datistemplate: boolean }>;
         if (row?.datistemplate) return name;
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.query(`CREATE DATABASE ${name}`);
-        const url = new URL(serverUrl);
-        url.pathname = `/${name}`;
-        const dataSource = createDataSource({ databaseUrl: url.toString(), poolSize: 1 });
+        const { url } = await createDatabaseOn(serverUrl, name);
+        const dataSource = createDataSource({ databaseUrl: url, poolSize: 1 });
         await dataSource.initialize();
         try {
           await dataSource.runMigrations({ transaction: 'each' });

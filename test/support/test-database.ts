@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../migrations/data-source';
 import { migratedEmbeddedSnapshot, migratedPostgresTemplate } from './migrated-templates';
+import { createDatabaseOn } from './postgres-server';
+
+export { createDatabaseOn };
 
 /**
  * A database of its own for one test file: on TEST_DATABASE_URL's server (a fresh database,
@@ -13,27 +15,6 @@ export interface TestDatabase {
   url?: string;
   kind: 'postgres' | 'pglite';
   drop(): Promise<void>;
-}
-
-/**
- * Creates (or re-creates) database `name` on a PostgreSQL server, empty or as a copy of
- * `template`; `drop()` removes it.
- */
-export async function createDatabaseOn(serverUrl: string, name: string, template?: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const run = async (sql: string) => {
-    const admin = new Client({ connectionString: serverUrl });
-    await admin.connect();
-    try {
-      await admin.query(sql);
-    } finally {
-      await admin.end();
-    }
-  };
-  await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await run(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /**
