@@ -47,7 +47,7 @@ export interface FineTuneTrainingDeps {
   files: FileStore;
   modelVersions: ModelVersionService;
   usage: UsageSink;
-  /** Where a run writes its graphs (one folder per attempt, removed afterwards). */
+  /** Where runs keep their training graphs (by content, shared by the runs that build the same graph; see PoolStepRunner). */
   workDir: string;
   /** A context acting as the job's organisation (to publish the tuned version as its owner). */
   contextFor(job: FineTuneJob): RequestContext;
@@ -110,7 +110,7 @@ export class FineTuneTraining {
     const body = readTextModelBodyOrThrow(baseBytes);
     const labels = dataset.labels.map((l) => l.label);
     const shape = { dim: body.embeddingDim, classes: labels.length };
-    const runner = new PoolStepRunner(this.deps.engine, path.join(this.deps.workDir, `${job.id}-${job.attempts}`), `fine-tune:${job.id}:${job.attempts}`);
+    const runner = new PoolStepRunner(this.deps.engine, path.join(this.deps.workDir, 'graphs'));
     try {
       await runner.register('pooling', buildTextRowsPooling({ spec: body.spec, dim: body.embeddingDim }));
       await runner.register('step', buildSoftmaxHeadStep(shape, OPTIMIZER));
@@ -304,7 +304,7 @@ class StepMeter {
    * next checkpoint or at the end.
    */
   checkpoint(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
-    const at = new Date();
+    const at = report.endedAt ?? new Date();
     this.send();
     const billed = Promise.all(this.pending.splice(0));
     const previous = this.writing;

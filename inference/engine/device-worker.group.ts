@@ -37,6 +37,8 @@ export class DeviceWorkerGroup {
   private readonly sessions = new Map<string, { path: string; background: boolean }>();
   private restarts = 0;
   private stopped = false;
+  /** [0] is 1 while inference requests wait on the device (shared with the workers: a step loop stops for them). */
+  private readonly inferenceWaiting = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
   constructor(private readonly options: DeviceWorkerGroupOptions) {}
 
@@ -57,7 +59,7 @@ export class DeviceWorkerGroup {
 
   private async startHost(index: number): Promise<WorkerHost> {
     const { device, intraOpThreads, niceness, faultInjection } = this.options;
-    const host = new WorkerHost(device, index, { device, intraOpThreads, niceness, faultInjection });
+    const host = new WorkerHost(device, index, { device, intraOpThreads, niceness, faultInjection, inferenceWaiting: this.inferenceWaiting });
     this.hosts[index] = host;
     const ready: WorkerReady = await host.start((reason) => this.replace(host, reason));
     this.executionProvider = ready.executionProvider;
@@ -143,15 +145,23 @@ export class DeviceWorkerGroup {
     await Promise.allSettled(hosts.map((h) => h.call({ kind: 'unload', modelId: sessionKey }, this.options.loadTimeoutMs)));
   }
 
+  /** Tells the device's workers whether inference requests wait (a step loop running there then stops after its step). */
+  setInferenceWaiting(waiting: boolean): void {
+    Atomics.store(this.inferenceWaiting, 0, waiting ? 1 : 0);
+  }
+
   /**
    * A worker for a batch of `sessionKey`: an idle one, or (with `busyOk`) the least busy
-   * one that still has pipeline room. Undefined when none fits.
+   * one that still has pipeline room. Undefined when none fits. NOTE: a worker running
+   * background work (a step loop) has no room: a batch queued behind it would wait for the
+   * loop, while waiting here it makes the loop stop after its current step.
    */
   acquire(sessionKey: string, busyOk: boolean): WorkerHost | undefined {
     let best: WorkerHost | undefined;
     for (const host of this.hosts) {
       if (!host.alive || !host.models.has(sessionKey)) continue;
       if (host.runsInFlight === 0) return host;
+      if (host.backgroundInFlight > 0) continue;
       if (busyOk && host.runsInFlight < PIPELINE_DEPTH && (!best || host.runsInFlight < best.runsInFlight)) best = host;
     }
     return best;
@@ -163,9 +173,9 @@ export class DeviceWorkerGroup {
   }
 
   /** Runs a batch on `host`; a hang or crash rejects with WORKER_FAILED. */
-  async execute(host: WorkerHost, job: BatchJob, transferList: ArrayBuffer[]): Promise<RunReply> {
+  async execute(host: WorkerHost, job: BatchJob, transferList: ArrayBuffer[], background = false): Promise<RunReply> {
     try {
-      return await host.call<RunReply>({ kind: 'run', ...job }, this.options.hangTimeoutMs, transferList);
+      return await host.call<RunReply>({ kind: 'run', ...job }, this.options.hangTimeoutMs, transferList, background);
     } finally {
       this.options.onCapacity();
     }

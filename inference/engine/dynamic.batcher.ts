@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { EngineError } from './engine.error';
 import type { EngineMetricsListener } from './engine.metrics';
 import type { EngineTensor } from './engine.types';
+import { type StepLoop, stepLoopTransferables } from './step-loop';
 import { concatRows, inThisRealm, splitRows, toTransferable } from './tensor.codec';
 import type { WorkerHost } from './worker.host';
 import type { BatchJob, RunReply } from './worker.protocol';
@@ -12,7 +13,8 @@ export interface BatchExecutor {
   acquire(sessionKey: string, busyOk: boolean): WorkerHost | undefined;
   /** Live workers of the device that hold the model. */
   servingWorkers(sessionKey: string): number;
-  execute(host: WorkerHost, job: BatchJob, transferList: ArrayBuffer[]): Promise<RunReply>;
+  /** `background`: the job is background work (a worker running it takes no inference batch behind it). */
+  execute(host: WorkerHost, job: BatchJob, transferList: ArrayBuffer[], background?: boolean): Promise<RunReply>;
 }
 
 /** Batching settings of one model version. */
@@ -43,6 +45,8 @@ export interface EnqueueOptions {
   transferInputs?: boolean;
   /** Run alone, never stacked with others (unbatched `run`, or a retry). */
   solo?: boolean;
+  /** Training steps to run back to back (always solo; its buffers are handed over). */
+  loop?: StepLoop;
 }
 
 interface Pending extends EnqueueOptions {
@@ -243,8 +247,10 @@ export class DynamicBatcher {
     this.inFlightRows += rows;
     const transfer: ArrayBuffer[] = [];
     try {
-      const job = { modelId: this.sessionKey, inputs: this.stack(batch, transfer), rows: batch.map((p) => p.rows), deadlines: batch.map((p) => p.deadline) };
-      const reply = await this.executor.execute(host, job, transfer);
+      const loop = batch[0].loop;
+      if (loop) stepLoopTransferables(loop, transfer);
+      const job = { modelId: this.sessionKey, inputs: this.stack(batch, transfer), rows: batch.map((p) => p.rows), deadlines: batch.map((p) => p.deadline), ...(loop && { loop }) };
+      const reply = await this.executor.execute(host, job, transfer, this.background);
       this.deliver(batch, reply, dispatchedAt);
     } catch (error) {
       this.fail(batch, error as Error);

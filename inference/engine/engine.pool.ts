@@ -8,6 +8,7 @@ import { EngineError } from './engine.error';
 import { combineMetrics, PromEngineMetrics, type EngineMetricsListener } from './engine.metrics';
 import type { DeviceStatus, EngineTensor, InferOptions, InferResult, ModelRef, ModelSignature, RunResult } from './engine.types';
 import { isBatchable, validateInputs } from './input.validator';
+import { decodeStepLoopOutputs, type StepLoop, type StepLoopResult } from './step-loop';
 import type { WorkerFault } from './worker.protocol';
 
 /** A model version known to the pool: placed (or being placed) on one device. */
@@ -107,6 +108,19 @@ export class EnginePool {
     return { outputs, computeMs, device };
   }
 
+  /**
+   * Runs training steps back to back in one worker (see {@link StepLoop}): `inputs` are the
+   * constant and initial carried inputs. As background work it takes a worker only between
+   * inference batches, and stops after its current step once inference waits on the device,
+   * its budget is spent, or its stop flag is raised: the answer says how many steps it did.
+   */
+  async runSteps(model: ModelRef | string, inputs: Record<string, EngineTensor>, loop: StepLoop): Promise<StepLoopResult & { computeMs: number; device: string }> {
+    if (loop.steps.length === 0) throw new EngineError('BAD_USER_INPUT', 'a step loop needs at least one step');
+    // NOTE: the inputs (head, optimizer state) are copied, as a caller may still hold them (a checkpoint being written); the table is handed over
+    const { outputs, computeMs, device } = await this.submit(model, inputs, { solo: true, loop });
+    return { ...decodeStepLoopOutputs(outputs, loop), computeMs, device };
+  }
+
   /** The model's inputs and outputs, as its loaded session reports them (loads it if needed). */
   async signature(model: ModelRef | string): Promise<ModelSignature> {
     const slot = await this.slotFor(refOf(model));
@@ -125,7 +139,7 @@ export class EnginePool {
       let slot = await this.slotFor(ref);
       while (slot.evicted) slot = await this.slotFor(ref); // evicted between load and here
       // NOTE: an unbatched run is never stacked, so its inputs' dim 0 need not agree (a body step's rows and texts differ)
-      const checked = validateInputs(slot.ref.id, slot.signature!, inputs, isBatchable(slot.signature!) && !options.solo);
+      const checked = validateInputs(slot.ref.id, slot.signature!, options.loop ? firstStepFeeds(inputs, options.loop) : inputs, isBatchable(slot.signature!) && !options.solo);
       slot.active++;
       this.placement.touch(slot.ref.id);
       try {
@@ -264,6 +278,8 @@ export class EnginePool {
       progressed = false;
       for (const b of all) if (b.tryDispatch()) progressed = true;
     }
+    // NOTE: inference still queued now found no free worker: a step loop running on the device stops after its step
+    for (const [deviceId, group] of this.groups) group.setInferenceWaiting(this.inferenceQueuedOn(deviceId));
   }
 
   /** Per device: what was asked for, what it runs on, workers, queue and loaded models. */
@@ -310,6 +326,19 @@ export class EnginePool {
     if (!group) throw new Error(`no device ${deviceId}`);
     return group.fault(workerIndex, fault);
   }
+}
+
+/** A loop's first step as the graph sees it (its table rows gathered as zeros), to check against the signature. */
+function firstStepFeeds(inputs: Record<string, EngineTensor>, loop: StepLoop): Record<string, EngineTensor> {
+  const feeds: Record<string, EngineTensor> = { ...inputs, ...loop.steps[0] };
+  const table = loop.table;
+  if (table) {
+    const ids = loop.steps[0][table.rowIds];
+    if (!ids) throw new EngineError('BAD_USER_INPUT', `the loop's first step lacks its "${table.rowIds}" feed`);
+    delete feeds[table.rowIds];
+    feeds[table.input] = { type: 'float32', dims: [ids.dims[0] ?? 0, table.dim], data: new Float32Array((ids.dims[0] ?? 0) * table.dim) };
+  }
+  return feeds;
 }
 
 function refOf(model: ModelRef | string): ModelRef {

@@ -9,6 +9,7 @@ type Job = WorkerRequest extends infer R ? (R extends { jobId: number } ? Omit<R
 
 interface PendingJob {
   kind: WorkerRequest['kind'];
+  background: boolean;
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -40,6 +41,7 @@ export class WorkerHost {
   private worker?: Worker;
   private nextJobId = 1;
   private runs = 0;
+  private backgroundRuns = 0;
   private dead = false;
   private onDeath?: (reason: string) => void;
 
@@ -84,19 +86,25 @@ export class WorkerHost {
     return this.runs;
   }
 
+  /** Background jobs (training steps) in flight on this worker. */
+  get backgroundInFlight(): number {
+    return this.backgroundRuns;
+  }
+
   /** Sends a job; rejects with WORKER_FAILED if the worker dies or does not answer in `timeoutMs`. */
-  call<T>(job: Job, timeoutMs: number, transferList: ArrayBuffer[] = []): Promise<T> {
+  call<T>(job: Job, timeoutMs: number, transferList: ArrayBuffer[] = [], background = false): Promise<T> {
     if (this.dead || !this.worker) {
       return Promise.reject(new EngineError('WORKER_FAILED', `worker ${this.name} is not running`));
     }
     const jobId = this.nextJobId++;
     if (occupies(job.kind)) this.runs++;
+    if (background) this.backgroundRuns++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () => this.die(`worker ${this.name} did not answer a ${job.kind} job within ${timeoutMs} ms (hung)`),
         timeoutMs,
       );
-      this.pending.set(jobId, { kind: job.kind, resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(jobId, { kind: job.kind, background, resolve: resolve as (v: unknown) => void, reject, timer });
       this.worker!.postMessage({ ...job, jobId }, transferList);
     });
   }
@@ -115,6 +123,7 @@ export class WorkerHost {
     this.pending.delete(reply.jobId);
     clearTimeout(job.timer);
     if (occupies(job.kind)) this.runs--;
+    if (job.background) this.backgroundRuns--;
     if (reply.ok) job.resolve(reply.value);
     else job.reject(new EngineError(reply.code, reply.message));
   }
@@ -126,6 +135,7 @@ export class WorkerHost {
     }
     this.pending.clear();
     this.runs = 0;
+    this.backgroundRuns = 0;
   }
 
   private die(reason: string): void {

@@ -1,6 +1,7 @@
 import type { DeviceSpec } from './engine.config';
 import type { EngineErrorCode } from './engine.error';
 import type { EngineTensor, ModelSignature } from './engine.types';
+import type { StepLoop } from './step-loop';
 
 /** Data a worker thread starts with. */
 export interface WorkerStartData {
@@ -10,6 +11,11 @@ export interface WorkerStartData {
   niceness: number;
   /** TEST ONLY: obey `fault` messages. */
   faultInjection: boolean;
+  /**
+   * Over a SharedArrayBuffer, set by the pool: [0] is not 0 while inference requests wait on
+   * the device, so a step loop (background work) stops after its current step.
+   */
+  inferenceWaiting?: Int32Array;
 }
 
 /** TEST ONLY faults: exit the thread, spin forever, or block for `ms` (then exit with `thenExit`). */
@@ -28,6 +34,8 @@ export type WorkerRequest =
       rows: number[];
       /** Epoch-ms deadline per request; a request past it is dropped without running. */
       deadlines: Array<number | undefined>;
+      /** Training steps to run back to back instead of one run (`inputs` are then their constant and initial carried inputs). */
+      loop?: StepLoop;
     }
   | { kind: 'unload'; jobId: number; modelId: string }
   | { kind: 'fault'; jobId: number; fault: WorkerFault };

@@ -1,5 +1,6 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { EngineTensor } from '../engine/engine.types';
+import { decodeStepLoopOutputs, runStepLoop, type StepLoop, type StepLoopResult } from '../engine/step-loop';
 import { StepRunner } from './step-runner';
 
 function toOrt(tensor: EngineTensor): Tensor {
@@ -34,6 +35,11 @@ export class LocalStepRunner implements StepRunner {
     const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrt(t)]));
     const outputs = await session.run(ortFeeds);
     return Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, fromOrt(t)]));
+  }
+
+  async runSteps(graphPathOrId: string, inputs: Record<string, EngineTensor>, loop: StepLoop): Promise<StepLoopResult> {
+    const { outputs } = await runStepLoop((feeds) => this.run(graphPathOrId, feeds), inputs, loop);
+    return decodeStepLoopOutputs(outputs, loop);
   }
 
   /** Releases every session (sessions that failed to load are skipped). */

@@ -1,40 +1,43 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnginePool } from '../engine/engine.pool';
 import type { EngineTensor, ModelRef } from '../engine/engine.types';
+import type { StepLoop, StepLoopResult } from '../engine/step-loop';
 import { StepRunner } from './step-runner';
 
 /**
  * A {@link StepRunner} over the EnginePool: each graph (training step, eval, feature
- * extractor, a base model) is written under `directory` and run in the pool's worker threads
- * as a background model, so it takes a device only between inference batches. Sums the
- * engine's compute time of the runs, for metering.
+ * extractor) runs in the pool's worker threads as a background model, so it takes a device
+ * only between inference batches. Sums the engine's compute time of the runs, for metering.
+ *
+ * NOTE: graphs are kept by content: a graph is written once under `graphDirectory` as
+ * `<sha256>.onnx` and served under that digest, so every run that builds the same graph (each
+ * job on the same base model and label count) shares one warm session instead of loading and
+ * warming up its own (the first epochs of a cold session run at a fraction of the speed).
+ * close() leaves them loaded; the pool's placement evicts them like any model when memory is needed.
  */
 export class PoolStepRunner implements StepRunner {
   private readonly refs = new Map<string, ModelRef>();
-  /** Models the runner uses but does not own (a served model version): never unloaded by close(). */
-  private readonly shared = new Map<string, ModelRef>();
   private computeMs = 0;
 
-  /** `scope` keeps this runner's sessions apart from any other's (e.g. a job id plus an attempt). */
   constructor(
     private readonly pool: EnginePool,
-    private readonly directory: string,
-    private readonly scope: string,
+    private readonly graphDirectory: string,
   ) {}
 
-  /** Writes a graph's bytes to disk and makes it runnable under `id`. */
+  /** Makes a graph runnable under `id` (written to disk once per content). */
   async register(id: string, bytes: Uint8Array): Promise<this> {
-    await mkdir(this.directory, { recursive: true });
-    const file = path.join(this.directory, `${id}.onnx`);
-    await writeFile(file, bytes);
-    this.refs.set(id, { id: `${this.scope}:${id}`, path: file, background: true });
-    return this;
-  }
-
-  /** Makes an ONNX file already on disk (a base model) runnable under `id`. */
-  registerFile(id: string, file: string): this {
-    this.refs.set(id, { id: `${this.scope}:${id}`, path: file, background: true });
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const file = path.join(this.graphDirectory, `${digest}.onnx`);
+    if (!(await exists(file))) {
+      await mkdir(this.graphDirectory, { recursive: true });
+      // written whole under another name first: a concurrent run never loads half a file
+      const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
+      await writeFile(partial, bytes);
+      await rename(partial, file);
+    }
+    this.refs.set(id, { id: `training-graph:${digest}`, path: file, background: true });
     return this;
   }
 
@@ -44,16 +47,20 @@ export class PoolStepRunner implements StepRunner {
    * close() leaves it loaded.
    */
   registerShared(id: string, ref: ModelRef): this {
-    this.shared.set(id, ref);
+    this.refs.set(id, ref);
     return this;
   }
 
   async run(graphId: string, feeds: Record<string, EngineTensor>): Promise<Record<string, EngineTensor>> {
-    const ref = this.refs.get(graphId) ?? this.shared.get(graphId);
-    if (!ref) throw new Error(`no graph registered as ${graphId}`);
-    const result = await this.pool.run(ref, feeds);
+    const result = await this.pool.run(this.refOrThrow(graphId), feeds);
     this.computeMs += result.computeMs;
     return result.outputs;
+  }
+
+  async runSteps(graphId: string, inputs: Record<string, EngineTensor>, loop: StepLoop): Promise<StepLoopResult> {
+    const { computeMs, stepsDone, state, reports, table } = await this.pool.runSteps(this.refOrThrow(graphId), inputs, loop);
+    this.computeMs += computeMs;
+    return { stepsDone, state, reports, table };
   }
 
   /** Engine compute time (ms) of the runs since the last call. */
@@ -63,11 +70,23 @@ export class PoolStepRunner implements StepRunner {
     return ms;
   }
 
-  /** Unloads every graph from the pool and deletes the files this runner wrote. */
+  /** Forgets the graphs (their sessions stay loaded for the next run that builds them, see the class NOTE). */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.refs.values()].map((ref) => this.pool.unload(ref.id)));
     this.refs.clear();
-    this.shared.clear();
-    await rm(this.directory, { recursive: true, force: true });
+  }
+
+  private refOrThrow(graphId: string): ModelRef {
+    const ref = this.refs.get(graphId);
+    if (!ref) throw new Error(`no graph registered as ${graphId}`);
+    return ref;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
   }
 }

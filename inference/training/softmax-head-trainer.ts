@@ -3,7 +3,7 @@ import { SeededRandom } from '../model-kit/seeded-random';
 import { floatDataOrThrow, floatTensor, int64Tensor } from '../model-kit/tensor-values';
 import { LinearHead } from '../model-kit/text-models';
 import { HeadOptimizer, HEAD_PARAMETERS, initialOptimizerState, nextName, optimizerStateNames, SoftmaxHeadShape } from './softmax-head-graphs';
-import { StepRunner } from './step-runner';
+import { runAllSteps, StepRunner } from './step-runner';
 
 /** Rows of fixed features with class labels: `features` row-major [labels.length, dim]. */
 export interface HeadTrainingSet {
@@ -19,6 +19,8 @@ export interface EpochReport {
   loss: number;
   /** Mean training accuracy over the epoch's batches (each measured before its update). */
   accuracy: number;
+  /** When the epoch's last step ended (its end's validation and checkpoint may come later). */
+  endedAt?: Date;
   /** On the validation set after the epoch, when one and an eval graph are given. */
   validationLoss?: number;
   validationAccuracy?: number;
@@ -108,17 +110,24 @@ export class SoftmaxHeadTrainer {
     for (let epoch = (options.resumeFrom?.epoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
       const totals = { loss: 0, accuracy: 0, steps: 0 };
       const order = new SeededRandom(epochSeed(seed, epoch)).shuffle(data.labels.map((_, i) => i));
-      for (let start = 0; start < order.length; start += options.batchSize) {
-        options.signal?.throwIfAborted();
-        const rows = order.slice(start, start + options.batchSize);
-        const out = await this.runner.run(this.graphs.step, { ...this.batchFeeds(data, rows), ...state, learning_rate: floatTensor(Float32Array.of(options.learningRate), []) });
-        state = this.nextState(out);
-        const loss = floatDataOrThrow(out.loss, 'loss')[0];
-        totals.loss += loss * rows.length;
-        totals.accuracy += floatDataOrThrow(out.accuracy, 'accuracy')[0] * rows.length;
-        totals.steps++;
-        await options.onStep?.({ epoch, step: ++step, rows: rows.length, loss });
-      }
+      const batches: number[][] = [];
+      for (let start = 0; start < order.length; start += options.batchSize) batches.push(order.slice(start, start + options.batchSize));
+      // NOTE: the epoch's steps run back to back in the worker, each step's head and optimizer state feeding the next
+      ({ state } = await runAllSteps(this.runner, this.graphs.step, { ...state, learning_rate: floatTensor(Float32Array.of(options.learningRate), []) }, {
+        steps: batches.map((rows) => this.batchFeeds(data, rows)), carry: this.carried(), report: ['loss', 'accuracy'],
+      }, {
+        signal: options.signal,
+        onChunk: async (result, firstStep) => {
+          for (let i = 0; i < result.stepsDone; i++) {
+            const rows = batches[firstStep + i];
+            const loss = result.reports.loss[i];
+            totals.loss += loss * rows.length;
+            totals.accuracy += result.reports.accuracy[i] * rows.length;
+            totals.steps++;
+            await options.onStep?.({ epoch, step: ++step, rows: rows.length, loss });
+          }
+        },
+      }));
       const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / order.length, accuracy: totals.accuracy / order.length };
       if (options.validation && this.graphs.evaluate) {
         const evaluation = await this.evaluate(this.headOf(state), options.validation);
@@ -158,13 +167,10 @@ export class SoftmaxHeadTrainer {
     };
   }
 
-  private nextState(out: Record<string, EngineTensor>): Record<string, EngineTensor> {
+  /** The step graph's carried state: each parameter and optimizer tensor, fed by its `_next` output. */
+  private carried(): Record<string, string> {
     const names = [...HEAD_PARAMETERS, ...optimizerStateNames(this.optimizer)];
-    return Object.fromEntries(names.map((name) => {
-      const tensor = out[nextName(name)];
-      if (!tensor) throw new Error(`step graph did not return ${nextName(name)}`);
-      return [name, tensor];
-    }));
+    return Object.fromEntries(names.map((name) => [name, nextName(name)]));
   }
 
   private batchFeeds(data: HeadTrainingSet, rows: number[]): Record<string, EngineTensor> {

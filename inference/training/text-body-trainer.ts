@@ -1,12 +1,12 @@
 import type { EngineTensor } from '../engine/engine.types';
 import { tokenize, TokenizerSpec } from '../model-kit/hashed-ngram-tokenizer';
 import { SeededRandom } from '../model-kit/seeded-random';
-import { floatDataOrThrow, floatTensor, int64DataOrThrow, int64Tensor } from '../model-kit/tensor-values';
+import { floatDataOrThrow, floatTensor, int64ArrayOf, int64DataOrThrow, int64Tensor, numbersOfInt64 } from '../model-kit/tensor-values';
 import type { LinearHead } from '../model-kit/text-models';
 import { bodyParameterDims, TextBodyShape } from './text-body-graphs';
 import type { EpochReport, HeadTrainingCheckpoint, StepReport } from './softmax-head-trainer';
 import { epochSeed } from './softmax-head-trainer';
-import { StepRunner } from './step-runner';
+import { runAllSteps, StepRunner } from './step-runner';
 
 /** Tokenized texts with class labels: `ids`/`weights` row-major [labels.length, sequenceLength]. */
 export interface TokenizedSet {
@@ -58,18 +58,19 @@ export interface TextBodyGraphIds {
 export function compactRows(ids: BigInt64Array): { rows: number[]; tokenRows: BigInt64Array } {
   const position = new Map<number, number>();
   const rows: number[] = [];
-  const tokenRows = new BigInt64Array(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    const id = Number(ids[i]);
+  const values = numbersOfInt64(ids);
+  const positions = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const id = values[i];
     let at = position.get(id);
     if (at === undefined) {
       at = rows.length;
       position.set(id, at);
       rows.push(id);
     }
-    tokenRows[i] = BigInt(at);
+    positions[i] = at;
   }
-  return { rows, tokenRows };
+  return { rows, tokenRows: int64ArrayOf(positions) };
 }
 
 /**
@@ -91,48 +92,81 @@ export class TextBodyTrainer {
 
   async train(data: TokenizedSet, options: TextBodyTrainingOptions): Promise<TextClassifierWeights> {
     const { dim } = this.shape;
-    const table = Float32Array.from(options.initial.embedding);
+    let table: Float32Array = Float32Array.from(options.initial.embedding);
     const touched = new Set<number>();
     let head: Record<string, EngineTensor> = this.headTensors(options.initial.head);
     if (options.resumeFrom) ({ head } = this.restore(options.resumeFrom.state, table, touched));
     let step = options.resumeFrom?.step ?? options.stepsBefore ?? 0;
     const first = options.resumeFrom ? options.resumeFrom.epoch + 1 : options.firstEpoch;
-    const learningRate = floatTensor(Float32Array.of(options.learningRate), []);
+    let plan = first <= options.lastEpoch ? this.epochPlan(data, options, first) : undefined;
+    // NOTE: an epoch's end (its validation, then its checkpoint) runs while the next epochs' steps do, in
+    // epoch order; the steps go at most two epochs ahead of the last checkpoint written
+    let epochEnd: Promise<void> = Promise.resolve();
+    let endBefore: Promise<void> = Promise.resolve();
     for (let epoch = first; epoch <= options.lastEpoch; epoch++) {
       const totals = { loss: 0, accuracy: 0, steps: 0 };
-      const order = new SeededRandom(epochSeed(options.seed, epoch)).shuffle(data.labels.map((_, i) => i));
-      for (let start = 0; start < order.length; start += options.batchSize) {
-        options.signal?.throwIfAborted();
-        const rows = order.slice(start, start + options.batchSize);
-        const batch = this.batchFeeds(data, rows, table);
-        const out = await this.runner.run(this.graphs.step, { ...batch.feeds, ...head, learning_rate: learningRate });
-        const next = floatDataOrThrow(out.embedding_rows_next, 'embedding_rows_next');
-        batch.rows.forEach((row, i) => {
-          table.set(next.subarray(i * dim, (i + 1) * dim), row * dim);
-          touched.add(row);
-        });
-        head = { weight: out.weight_next, bias: out.bias_next };
-        const loss = floatDataOrThrow(out.loss, 'loss')[0];
-        totals.loss += loss * rows.length;
-        totals.accuracy += floatDataOrThrow(out.accuracy, 'accuracy')[0] * rows.length;
-        totals.steps++;
-        await options.onStep?.({ epoch, step: ++step, rows: rows.length, loss });
+      const { batches, steps } = plan!;
+      // NOTE: the epoch's steps run back to back in the worker, which keeps the table and gathers each step's rows
+      const running = runAllSteps(this.runner, this.graphs.step, { ...head, learning_rate: floatTensor(Float32Array.of(options.learningRate), []) }, {
+        steps, carry: { weight: 'weight_next', bias: 'bias_next' }, report: ['loss', 'accuracy'],
+        table: { input: 'embedding_rows', output: 'embedding_rows_next', rowIds: 'embedding_row_ids', dim, data: table },
+      }, {
+        signal: options.signal,
+        onChunk: async (result, firstStep) => {
+          for (let i = 0; i < result.stepsDone; i++) {
+            const rows = batches[firstStep + i];
+            for (const row of steps[firstStep + i].embedding_row_ids.data as BigInt64Array) touched.add(Number(row));
+            const loss = result.reports.loss[i];
+            totals.loss += loss * rows.length;
+            totals.accuracy += result.reports.accuracy[i] * rows.length;
+            totals.steps++;
+            await options.onStep?.({ epoch, step: ++step, rows: rows.length, loss });
+          }
+        },
+      });
+      // NOTE: the next epoch's steps are made while the worker runs this one's (a timer, so this epoch's request goes out first)
+      const next = epoch < options.lastEpoch ? new Promise<typeof plan>((resolve) => setTimeout(() => resolve(this.epochPlan(data, options, epoch + 1)), 0)) : undefined;
+      let ran: Awaited<typeof running>;
+      try {
+        ran = await running;
+      } catch (error) {
+        await epochEnd; // the epochs done are still validated and checkpointed
+        throw error;
       }
-      const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / order.length, accuracy: totals.accuracy / order.length };
-      if (options.validation) {
-        const evaluation = await this.evaluate({ embedding: table, head: this.headOf(head) }, options.validation);
-        Object.assign(report, { validationLoss: evaluation.loss, validationAccuracy: evaluation.accuracy });
-      }
-      if (options.onCheckpoint) await options.onCheckpoint({ epoch, step, state: this.snapshot(table, touched, head) }, report);
+      await endBefore;
+      plan = await next;
+      head = ran.state;
+      table = ran.table!;
+      const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / data.labels.length, accuracy: totals.accuracy / data.labels.length, endedAt: new Date() };
+      // taken now, before the table goes back to the worker with the next epoch's steps
+      const evaluation = options.validation && this.evaluationFeeds({ embedding: table, head: this.headOf(head) }, options.validation);
+      const checkpoint = { epoch, step, state: this.snapshot(table, touched, head) };
+      const previous = epochEnd;
+      endBefore = previous;
+      epochEnd = (async () => {
+        await previous;
+        if (evaluation) {
+          const out = await this.runner.run(this.graphs.evaluate, evaluation);
+          Object.assign(report, { validationLoss: floatDataOrThrow(out.loss, 'loss')[0], validationAccuracy: floatDataOrThrow(out.accuracy, 'accuracy')[0] });
+        }
+        await options.onCheckpoint?.(checkpoint, report);
+      })();
+      epochEnd.catch(() => undefined); // awaited later (see above); this only keeps a failure from counting as unhandled meanwhile
     }
+    await epochEnd;
     return { embedding: table, head: this.headOf(head) };
   }
 
   /** Loss and accuracy of weights on a data set through the eval graph (one run, the rows its texts use). */
   async evaluate(weights: TextClassifierWeights, data: TokenizedSet): Promise<{ loss: number; accuracy: number }> {
-    const rows = data.labels.map((_, i) => i);
-    const out = await this.runner.run(this.graphs.evaluate, { ...this.batchFeeds(data, rows, weights.embedding).feeds, ...this.headTensors(weights.head) });
+    const out = await this.runner.run(this.graphs.evaluate, this.evaluationFeeds(weights, data));
     return { loss: floatDataOrThrow(out.loss, 'loss')[0], accuracy: floatDataOrThrow(out.accuracy, 'accuracy')[0] };
+  }
+
+  /** The eval graph's feeds for weights on a data set (the rows its texts use, copied from the table now). */
+  private evaluationFeeds(weights: TextClassifierWeights, data: TokenizedSet): Record<string, EngineTensor> {
+    const rows = data.labels.map((_, i) => i);
+    return { ...this.batchFeeds(data, rows, weights.embedding).feeds, ...this.headTensors(weights.head) };
   }
 
   /**
@@ -189,6 +223,32 @@ export class TextBodyTrainer {
     return {
       weight: floatTensor(Float32Array.from(head.weight), bodyParameterDims(this.shape, 'weight')),
       bias: floatTensor(Float32Array.from(head.bias), bodyParameterDims(this.shape, 'bias')),
+    };
+  }
+
+  /** An epoch's batches (a seeded shuffle, as the head trainer's) and their steps' feeds. */
+  private epochPlan(data: TokenizedSet, options: TextBodyTrainingOptions, epoch: number): { batches: number[][]; steps: Array<Record<string, EngineTensor>> } {
+    const order = new SeededRandom(epochSeed(options.seed, epoch)).shuffle(data.labels.map((_, i) => i));
+    const batches: number[][] = [];
+    for (let start = 0; start < order.length; start += options.batchSize) batches.push(order.slice(start, start + options.batchSize));
+    return { batches, steps: batches.map((rows) => this.stepFeeds(data, rows)) };
+  }
+
+  /** A step's feeds: the rows' tokens as positions among the distinct table rows they use, and those rows' ids (the loop gathers them). */
+  private stepFeeds(data: TokenizedSet, rows: number[]): Record<string, EngineTensor> {
+    const length = this.shape.spec.sequenceLength;
+    const ids = new BigInt64Array(rows.length * length);
+    const weights = new Float32Array(rows.length * length);
+    rows.forEach((row, i) => {
+      ids.set(data.ids.subarray(row * length, (row + 1) * length), i * length);
+      weights.set(data.weights.subarray(row * length, (row + 1) * length), i * length);
+    });
+    const compact = compactRows(ids);
+    return {
+      token_rows: { type: 'int64', dims: [rows.length, length], data: compact.tokenRows },
+      token_weights: floatTensor(weights, [rows.length, length]),
+      labels: int64Tensor(rows.map((r) => data.labels[r]), [rows.length]),
+      embedding_row_ids: int64Tensor(compact.rows, [compact.rows.length]),
     };
   }
 

@@ -1,0 +1,153 @@
+import { performance } from 'node:perf_hooks';
+import type { EngineTensor } from './engine.types';
+
+/**
+ * A table the steps of a loop update row by row (an embedding table): before each step the
+ * rows named by the step's `rowIds` feed are gathered into the `input` feed, and the step's
+ * `output` (those rows, updated) is written back. The table stays with the loop, so a step
+ * sends no rows across threads.
+ */
+export interface StepLoopTable {
+  /** The graph input fed the gathered rows, [rowIds.length, dim]. */
+  input: string;
+  /** The graph output holding the updated rows, same shape. */
+  output: string;
+  /** The per-step feed (int64 [n]) naming the table rows the step uses; it is not a graph input. */
+  rowIds: string;
+  dim: number;
+  /** Row-major [rows, dim]; handed over to the loop and back. */
+  data: Float32Array;
+}
+
+/**
+ * Training steps one session runs back to back (in a worker, with no round trip to the
+ * caller between them): each step's own feeds plus the carried state (each step's outputs
+ * feed the next step's inputs) and the constant inputs given with the request.
+ */
+export interface StepLoop {
+  /** Each step's own feeds, in order. */
+  steps: Array<Record<string, EngineTensor>>;
+  /** Carried state: graph input -> the graph output that feeds it at the next step (initial values among the request's inputs). */
+  carry: Record<string, string>;
+  /** Scalar outputs recorded per step (loss, accuracy). */
+  report: string[];
+  table?: StepLoopTable;
+  /** Time after which no new step starts (at least one step always runs); the caller sends the rest. */
+  budgetMs: number;
+  /** Over a SharedArrayBuffer: no new step starts once [0] is not 0 (the caller's cancel). */
+  stop?: Int32Array;
+}
+
+/** What a loop did: steps done, the state after them, their reports, and the table. */
+export interface StepLoopResult {
+  stepsDone: number;
+  /** The carried inputs after the last step done (by input name). */
+  state: Record<string, EngineTensor>;
+  /** Per reported output, one value per step done. */
+  reports: Record<string, Float32Array>;
+  table?: Float32Array;
+}
+
+const REPORT = 'report:';
+const TABLE = 'table:';
+
+/** The steps' inputs besides carried state: each step's feeds, the constant inputs, and the gathered table rows. */
+function stepFeeds(loop: StepLoop, state: Record<string, EngineTensor>, step: Record<string, EngineTensor>): Record<string, EngineTensor> {
+  const feeds: Record<string, EngineTensor> = { ...state, ...step };
+  const table = loop.table;
+  if (!table) return feeds;
+  const ids = step[table.rowIds];
+  if (!ids || ids.type !== 'int64') throw new Error(`a step of the loop lacks its int64 "${table.rowIds}" feed`);
+  delete feeds[table.rowIds];
+  const rows = ids.data as BigInt64Array;
+  const { dim, data } = table;
+  const gathered = new Float32Array(rows.length * dim);
+  const tableRows = data.length / dim;
+  // NOTE: plain loops: a subarray per row costs more than copying its few values
+  for (let i = 0; i < rows.length; i++) {
+    const row = Number(rows[i]);
+    if (!(row >= 0 && row < tableRows)) throw new Error(`"${table.rowIds}" names row ${row}, outside the table's 0..${tableRows - 1}`);
+    for (let j = 0, from = row * dim, to = i * dim; j < dim; j++) gathered[to + j] = data[from + j];
+  }
+  feeds[table.input] = { type: 'float32', dims: [rows.length, table.dim], data: gathered };
+  return feeds;
+}
+
+function scatter(table: StepLoopTable, step: Record<string, EngineTensor>, outputs: Record<string, EngineTensor>): void {
+  const next = outputs[table.output];
+  if (!next || next.type !== 'float32') throw new Error(`the step graph did not return float32 "${table.output}"`);
+  const rows = step[table.rowIds].data as BigInt64Array;
+  const values = next.data as Float32Array;
+  if (values.length !== rows.length * table.dim) throw new Error(`"${table.output}" has ${values.length} values for ${rows.length} rows of ${table.dim}`);
+  const { dim, data } = table;
+  for (let i = 0; i < rows.length; i++) {
+    for (let j = 0, from = i * dim, to = Number(rows[i]) * dim; j < dim; j++) data[to + j] = values[from + j];
+  }
+}
+
+/**
+ * Runs a loop's steps one after another through `run` (one session call each) until they
+ * are done, its budget is spent, its stop flag is raised, or `yieldFlag` (the device's
+ * "inference is waiting" flag) is raised; at least one step runs. Returns the loop's
+ * outputs encoded for the trip back ({@link decodeStepLoopOutputs}) and the compute time.
+ */
+export async function runStepLoop(
+  run: (feeds: Record<string, EngineTensor>) => Promise<Record<string, EngineTensor>>,
+  inputs: Record<string, EngineTensor>,
+  loop: StepLoop,
+  yieldFlag?: Int32Array,
+): Promise<{ outputs: Record<string, EngineTensor>; computeMs: number }> {
+  const state: Record<string, EngineTensor> = { ...inputs };
+  const reports = loop.report.map(() => new Float32Array(loop.steps.length));
+  const started = performance.now();
+  let computeMs = 0;
+  let done = 0;
+  for (const step of loop.steps) {
+    const mustStop = (loop.stop && Atomics.load(loop.stop, 0) !== 0) || (yieldFlag && Atomics.load(yieldFlag, 0) !== 0);
+    if (done > 0 && (mustStop || performance.now() - started >= loop.budgetMs)) break;
+    const feeds = stepFeeds(loop, state, step);
+    const t0 = performance.now();
+    const outputs = await run(feeds);
+    computeMs += performance.now() - t0;
+    for (const [input, output] of Object.entries(loop.carry)) {
+      if (!outputs[output]) throw new Error(`the step graph did not return "${output}" (carried to "${input}")`);
+      state[input] = outputs[output];
+    }
+    loop.report.forEach((name, i) => {
+      const value = outputs[name];
+      if (!value || value.type !== 'float32') throw new Error(`the step graph did not return float32 "${name}"`);
+      reports[i][done] = (value.data as Float32Array)[0];
+    });
+    if (loop.table) scatter(loop.table, step, outputs);
+    done++;
+  }
+  const encoded: Record<string, EngineTensor> = {};
+  for (const input of Object.keys(loop.carry)) encoded[input] = state[input];
+  loop.report.forEach((name, i) => (encoded[REPORT + name] = { type: 'float32', dims: [done], data: reports[i].slice(0, done) }));
+  if (loop.table) encoded[TABLE + loop.table.input] = { type: 'float32', dims: [loop.table.data.length / loop.table.dim, loop.table.dim], data: loop.table.data };
+  return { outputs: encoded, computeMs };
+}
+
+/** Reads back what {@link runStepLoop} encoded. */
+export function decodeStepLoopOutputs(outputs: Record<string, EngineTensor>, loop: Pick<StepLoop, 'carry' | 'report' | 'table'>): StepLoopResult {
+  const state: Record<string, EngineTensor> = {};
+  for (const input of Object.keys(loop.carry)) state[input] = outputs[input];
+  const reports: Record<string, Float32Array> = {};
+  for (const name of loop.report) reports[name] = outputs[REPORT + name].data as Float32Array;
+  const stepsDone = loop.report.length > 0 ? reports[loop.report[0]].length : 0;
+  const table = loop.table ? (outputs[TABLE + loop.table.input].data as Float32Array) : undefined;
+  return { stepsDone, state, reports, table };
+}
+
+/**
+ * The buffer a loop hands over to the worker, for a transfer list: its table (it comes back
+ * with the answer). NOTE: the steps' feeds are copied, not handed over: a loop that stops
+ * early leaves the rest to the caller's next request.
+ */
+export function stepLoopTransferables(loop: StepLoop, transferList: ArrayBuffer[]): void {
+  const data = loop.table?.data;
+  if (!data) return;
+  const buffer = data.buffer as ArrayBuffer;
+  const whole = data.byteOffset === 0 && data.byteLength === buffer.byteLength;
+  if (whole && !(buffer instanceof SharedArrayBuffer) && !transferList.includes(buffer)) transferList.push(buffer);
+}

@@ -1,0 +1,177 @@
+/**
+ * @jest-environment ./test/unit/inference/model-kit-ort.environment.ts
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { EnginePool } from '../../../inference/engine/engine.pool';
+import type { EngineTensor } from '../../../inference/engine/engine.types';
+import type { StepLoopResult } from '../../../inference/engine/step-loop';
+import { defaultTokenizerSpec } from '../../../inference/model-kit/hashed-ngram-tokenizer';
+import { SeededRandom } from '../../../inference/model-kit/seeded-random';
+import { buildTabularMlp } from '../../../inference/model-kit/tabular-mlp';
+import { floatTensor, int64ArrayOf, int64Tensor, numbersOfInt64 } from '../../../inference/model-kit/tensor-values';
+import { LocalStepRunner } from '../../../inference/training/local-step-runner';
+import { PoolStepRunner } from '../../../inference/training/pool-step-runner';
+import { runAllSteps, type StepPlan, type StepRunner } from '../../../inference/training/step-runner';
+import { buildTextBodyStep } from '../../../inference/training/text-body-graphs';
+import { compactRows } from '../../../inference/training/text-body-trainer';
+
+// A step loop runs training steps back to back in one worker: each step's own feeds, the state
+// carried from one step's outputs to the next one's inputs, and a table whose rows the loop
+// gathers and writes back. These tests hold it to the plain step-by-step run it replaces.
+
+const dir = mkdtempSync(join(tmpdir(), 'step-loop-'));
+const spec = defaultTokenizerSpec({ buckets: 512, sequenceLength: 16 });
+const shape = { spec, dim: 16, classes: 3 };
+const stepGraph = buildTextBodyStep(shape);
+
+/** `count` steps of batches of 8 random token sequences: feeds as a body step takes them, with the rows' ids. */
+function bodySteps(count: number, seed: number): Array<Record<string, EngineTensor>> {
+  const random = new SeededRandom(seed);
+  return Array.from({ length: count }, () => {
+    const ids = int64ArrayOf(Array.from({ length: 8 * spec.sequenceLength }, () => random.int(spec.buckets)));
+    const { rows, tokenRows } = compactRows(ids);
+    return {
+      token_rows: { type: 'int64', dims: [8, spec.sequenceLength], data: tokenRows },
+      token_weights: floatTensor(Float32Array.from({ length: 8 * spec.sequenceLength }, () => 1 / spec.sequenceLength), [8, spec.sequenceLength]),
+      labels: int64Tensor(Array.from({ length: 8 }, () => random.int(shape.classes)), [8]),
+      embedding_row_ids: int64Tensor(rows, [rows.length]),
+    };
+  });
+}
+
+function start(seed = 3) {
+  const random = new SeededRandom(seed);
+  return {
+    table: random.normalArray(spec.buckets * shape.dim, 0.3),
+    inputs: {
+      weight: floatTensor(random.normalArray(shape.dim * shape.classes, 0.1), [shape.dim, shape.classes]),
+      bias: floatTensor(new Float32Array(shape.classes), [shape.classes]),
+      learning_rate: floatTensor(Float32Array.of(0.5), []),
+    } as Record<string, EngineTensor>,
+  };
+}
+
+const plan = (steps: Array<Record<string, EngineTensor>>, table: Float32Array): StepPlan => ({
+  steps, carry: { weight: 'weight_next', bias: 'bias_next' }, report: ['loss', 'accuracy'],
+  table: { input: 'embedding_rows', output: 'embedding_rows_next', rowIds: 'embedding_row_ids', dim: shape.dim, data: table },
+});
+
+/** The reference: one run per step, the rows gathered and written back here, the head carried by hand. */
+async function stepByStep(runner: LocalStepRunner, steps: Array<Record<string, EngineTensor>>, table: Float32Array, inputs: Record<string, EngineTensor>) {
+  let head = { weight: inputs.weight, bias: inputs.bias };
+  const losses: number[] = [];
+  for (const step of steps) {
+    const rows = Array.from(numbersOfInt64(step.embedding_row_ids.data as BigInt64Array));
+    const gathered = new Float32Array(rows.length * shape.dim);
+    rows.forEach((row, i) => gathered.set(table.subarray(row * shape.dim, (row + 1) * shape.dim), i * shape.dim));
+    const { embedding_row_ids: _ids, ...feeds } = step;
+    const out = await runner.run('step', { ...feeds, embedding_rows: floatTensor(gathered, [rows.length, shape.dim]), ...head, learning_rate: inputs.learning_rate });
+    const next = out.embedding_rows_next.data as Float32Array;
+    rows.forEach((row, i) => table.set(next.subarray(i * shape.dim, (i + 1) * shape.dim), row * shape.dim));
+    head = { weight: out.weight_next, bias: out.bias_next };
+    losses.push((out.loss.data as Float32Array)[0]);
+  }
+  return { table, head, losses };
+}
+
+describe('step loops (training steps back to back in one request)', () => {
+  const local = new LocalStepRunner().register('step', stepGraph);
+  let pool: EnginePool;
+  let onPool: PoolStepRunner;
+
+  beforeAll(async () => {
+    pool = await EnginePool.start({ devices: ['cpu'], workersPerDevice: 1, logger: pino({ level: 'silent' }) });
+    onPool = await new PoolStepRunner(pool, join(dir, 'graphs')).register('step', stepGraph);
+  });
+  afterAll(async () => {
+    await local.close();
+    await pool?.stop();
+  });
+
+  it.each([['in-process', () => local], ['in a worker of the engine pool', () => onPool]] as Array<[string, () => StepRunner]>)(
+    'gives the very tensors of step-by-step runs (%s): table rows, head, per-step losses', async (_where, runner) => {
+      const steps = bodySteps(12, 7);
+      const reference = await stepByStep(local, steps, start().table, start().inputs);
+      const { table, inputs } = start();
+      const chunks: StepLoopResult[] = [];
+      const ran = await runAllSteps(runner(), 'step', inputs, plan(steps, table), { onChunk: (result) => void chunks.push(result) });
+      expect(chunks.reduce((n, c) => n + c.stepsDone, 0)).toBe(12);
+      expect(Array.from(ran.table!)).toEqual(Array.from(reference.table));
+      expect(Array.from(ran.state.weight.data as Float32Array)).toEqual(Array.from(reference.head.weight.data as Float32Array));
+      expect(Array.from(ran.state.bias.data as Float32Array)).toEqual(Array.from(reference.head.bias.data as Float32Array));
+      expect(chunks.flatMap((c) => Array.from(c.reports.loss))).toEqual(reference.losses.map((l) => Math.fround(l)));
+    });
+
+  it('stops at its budget after at least one step, and runAllSteps carries on from there to the same result', async () => {
+    const steps = bodySteps(6, 11);
+    const whole = await runAllSteps(onPool, 'step', start().inputs, plan(steps, start().table));
+    const { table, inputs } = start();
+    const sizes: number[] = [];
+    const split = await runAllSteps(onPool, 'step', inputs, plan(steps, table), { budgetMs: 0, onChunk: (r, first) => void sizes.push(first, r.stepsDone) });
+    expect(sizes).toEqual([0, 1, 1, 1, 2, 1, 3, 1, 4, 1, 5, 1]); // one step a request, each from where the last stopped
+    expect(Array.from(split.table!)).toEqual(Array.from(whole.table!));
+    expect(Array.from(split.state.weight.data as Float32Array)).toEqual(Array.from(whole.state.weight.data as Float32Array));
+  });
+
+  it('an abort stops a loop running in the worker after its current step; the steps done are reported first', async () => {
+    const steps = bodySteps(8000, 13);
+    const { table, inputs } = start();
+    const controller = new AbortController();
+    let reported = 0;
+    const t0 = performance.now();
+    setTimeout(() => controller.abort(new Error('cancelled by the test')), 50);
+    await expect(runAllSteps(onPool, 'step', inputs, plan(steps, table), { budgetMs: 60_000, signal: controller.signal, onChunk: (r) => void (reported += r.stepsDone) }))
+      .rejects.toThrow('cancelled by the test');
+    const elapsed = performance.now() - t0;
+    expect(reported).toBeGreaterThan(0);
+    expect(reported).toBeLessThan(8000);
+    // the whole loop would take about (elapsed / reported) * 8,000 ms: it stopped long before
+    expect(elapsed).toBeLessThan(((elapsed / reported) * 8000) / 4);
+  });
+
+  it('yields to inference: on a one-worker device an inference request waits about one step, not the loop', async () => {
+    const mlpPath = join(dir, 'mlp.onnx');
+    writeFileSync(mlpPath, buildTabularMlp({ inputSize: 6, hiddenSizes: [16], outputSize: 3, seed: 5 }));
+    const mlp = { id: 'mlp', path: mlpPath };
+    const features = { features: floatTensor(Float32Array.from({ length: 6 }, (_, i) => i / 6), [1, 6]) };
+    await pool.infer(mlp, features); // loaded and warm
+    const steps = bodySteps(8000, 17);
+    const { table, inputs } = start();
+    const requests: number[] = [];
+    let loopDone = 0;
+    const loop = runAllSteps(onPool, 'step', inputs, plan(steps, table), { budgetMs: 60_000, onChunk: (r) => void requests.push(r.stepsDone) })
+      .then((r) => ((loopDone = performance.now()), r));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const asked = performance.now();
+    await pool.infer(mlp, features);
+    const answered = performance.now();
+    const ran = await loop;
+    expect(answered).toBeLessThan(loopDone); // answered mid-loop, not after it
+    expect(requests.length).toBeGreaterThan(1); // the loop handed the worker back and went on in another request
+    expect(requests.reduce((a, b) => a + b, 0)).toBe(8000);
+    expect(ran.table).toHaveLength(spec.buckets * shape.dim);
+    // waiting for the loop would have taken all of it (seconds): the answer came within a tenth
+    expect(answered - asked).toBeLessThan((loopDone - asked) / 10);
+  });
+
+  it('refuses a loop whose first step does not fit the graph, naming the input', async () => {
+    const [step] = bodySteps(1, 19);
+    const { table, inputs } = start();
+    const { labels: _labels, ...withoutLabels } = step;
+    await expect(runAllSteps(onPool, 'step', inputs, plan([withoutLabels], table))).rejects.toThrow(/labels.*missing/);
+  });
+});
+
+describe('int64 arrays without a BigInt per value', () => {
+  it('writes and reads small non-negative values through the low words, and any other value exactly', () => {
+    expect(Array.from(int64ArrayOf([0, 5, 2 ** 31 - 1, -3, 2 ** 40]))).toEqual([0n, 5n, 2n ** 31n - 1n, -3n, 2n ** 40n]);
+    expect(Array.from(numbersOfInt64(BigInt64Array.from([0n, 7n, 2n ** 31n - 1n])))).toEqual([0, 7, 2 ** 31 - 1]);
+    expect(Array.from(numbersOfInt64(BigInt64Array.from([1n, -5n, 2n ** 40n])))).toEqual([1, -5, 2 ** 40]);
+    const view = BigInt64Array.from([9n, 4n, 6n]).subarray(1);
+    expect(Array.from(numbersOfInt64(view))).toEqual([4, 6]);
+  });
+});
