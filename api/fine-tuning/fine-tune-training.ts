@@ -5,8 +5,8 @@ import { DataSource } from 'typeorm';
 import {
   buildFineTunedTextClassifier, buildSoftmaxHeadEval, buildSoftmaxHeadStep, buildTextBodyEval, buildTextBodyStep, buildTextClassifier,
   buildTextRowsPooling, EnginePool, EngineTensor, EpochReport, floatDataOrThrow, HeadTrainingCheckpoint,
-  HeadTrainingSet, int64DataOrThrow, LinearHead, PoolStepRunner, poolTextFeatures, readTextModelBodyOrThrow, SoftmaxHeadTrainer, stepsPerEpoch, StepReport, TextBodyTrainer,
-  TextModelBody, tokenize, tokenizedSet,
+  HeadTrainingSet, int64DataOrThrow, LinearHead, PoolStepRunner, poolTokenizedFeatures, readTextModelBodyOrThrow, SoftmaxHeadTrainer, stepsPerEpoch, StepReport, TextBodyTrainer,
+  TextModelBody, tokenize, TokenizedSet, tokenizeYielding,
 } from '../../inference';
 import { FilePurpose, ModelTask, ModelVisibility } from '../../schema/catalogue/catalogue.enums';
 import { Model } from '../../schema/catalogue/model.entity';
@@ -133,9 +133,18 @@ export class FineTuneTraining {
     }
   }
 
-  private async features(runner: PoolStepRunner, body: TextModelBody, rows: DatasetRow[], labels: string[], signal: AbortSignal): Promise<HeadTrainingSet> {
-    const { features } = await poolTextFeatures(runner, 'pooling', rows.map((r) => r.text), body, { batchSize: FEATURE_BATCH, signal });
-    return { features, labels: rows.map((r) => labels.indexOf(r.label)) };
+  /** NOTE: the rows' tokens, made once a job for both stages, in short tasks (the API serves meanwhile). */
+  private async tokens(body: TextModelBody, rows: DatasetRow[], labels: string[]): Promise<TokenizedSet> {
+    const { inputs } = await tokenizeYielding(rows.map((r) => r.text), body.spec);
+    return { ids: inputs.token_ids.data as BigInt64Array, weights: inputs.token_weights.data as Float32Array, labels: rows.map((r) => labels.indexOf(r.label)) };
+  }
+
+  private async features(runner: PoolStepRunner, body: TextModelBody, tokens: TokenizedSet, signal: AbortSignal): Promise<HeadTrainingSet> {
+    const dims = [tokens.labels.length, body.spec.sequenceLength];
+    const { features } = await poolTokenizedFeatures(runner, 'pooling', {
+      token_ids: { type: 'int64', dims, data: tokens.ids }, token_weights: { type: 'float32', dims, data: tokens.weights },
+    }, body, { batchSize: FEATURE_BATCH, signal });
+    return { features, labels: tokens.labels };
   }
 
   /** NOTE: the base model's accuracy on the job's validation rows, its labels matched to the dataset's by name (case-insensitive). */
@@ -174,14 +183,17 @@ export class FineTuneTraining {
     const resumeFrom = await this.lastCheckpoint(job);
     if (resumeFrom) await logMessage(db, job.id, `Resuming from the checkpoint of epoch ${resumeFrom.epoch} (step ${resumeFrom.step})`);
     const meter = new StepMeter(job, runner, this.deps, epochs);
+    const once = <T>(make: () => Promise<T>) => { let made: Promise<T> | undefined; return () => (made ??= make()); };
+    const trainTokens = once(() => this.tokens(body, trainRows, labels));
+    const validationTokens = once(() => this.tokens(body, validationRows, labels));
     let head: LinearHead;
     let frozen: { loss: number; accuracy: number };
     const shape = { dim: body.embeddingDim, classes: labels.length };
     const headTrainer = new SoftmaxHeadTrainer(runner, { step: 'step', evaluate: 'eval' }, shape, OPTIMIZER);
     if (!resumeFrom || resumeFrom.epoch < epochs) {
       await db.update(FineTuneJob, { id: job.id }, { totalSteps: epochs * perEpoch });
-      const train = await this.features(runner, body, trainRows, labels, signal);
-      const validation = await this.features(runner, body, validationRows, labels, signal);
+      const train = await this.features(runner, body, await trainTokens(), signal);
+      const validation = await this.features(runner, body, await validationTokens(), signal);
       ({ head } = await headTrainer.train(train, {
         epochs, batchSize, learningRate, seed, signal, validation, resumeFrom,
         onStep: (step) => meter.step(step), onCheckpoint: (checkpoint, report) => meter.checkpoint(checkpoint, report, 'head'),
@@ -202,9 +214,8 @@ export class FineTuneTraining {
     await runner.register('body-step', buildTextBodyStep(bodyShape));
     await runner.register('body-eval', buildTextBodyEval(bodyShape));
     const bodyTrainer = new TextBodyTrainer(runner, { step: 'body-step', evaluate: 'body-eval' }, bodyShape);
-    const labelsOf = (part: DatasetRow[]) => part.map((r) => labels.indexOf(r.label));
-    const train = tokenizedSet(trainRows.map((r) => r.text), labelsOf(trainRows), body.spec);
-    const validation = tokenizedSet(validationRows.map((r) => r.text), labelsOf(validationRows), body.spec);
+    const train = await trainTokens();
+    const validation = await validationTokens();
     const weights = await bodyTrainer.train(train, {
       firstEpoch: epochs + 1, lastEpoch: 2 * epochs, batchSize, learningRate: learningRate * 10 * batchSize, seed, signal, validation,
       initial: { embedding: body.embedding, head }, stepsBefore: epochs * perEpoch, resumeFrom: resumeFrom && resumeFrom.epoch > epochs ? resumeFrom : undefined,

@@ -11,6 +11,8 @@ export interface DeviceWorkerGroupOptions {
   workers: number;
   intraOpThreads: number;
   niceness: number;
+  /** Nice increment of the device's training worker (see below). */
+  trainingNiceness: number;
   hangTimeoutMs: number;
   loadTimeoutMs: number;
   faultInjection: boolean;
@@ -33,6 +35,8 @@ const RESTART_BACKOFF_MS = [50, 200, 1000, 5000];
 export class DeviceWorkerGroup {
   executionProvider: 'cuda' | 'cpu' = 'cpu';
   private readonly hosts: WorkerHost[] = [];
+  /** The device's training worker, started at the first background load (see loadBackground). */
+  private trainingHost?: Promise<WorkerHost | undefined>;
   /** Sessions placed on the device: their file, and whether they are background work (held by one worker). */
   private readonly sessions = new Map<string, { path: string; background: boolean }>();
   private restarts = 0;
@@ -46,9 +50,9 @@ export class DeviceWorkerGroup {
     return this.options.device;
   }
 
-  /** Live workers. */
+  /** Live inference workers (the training worker is not counted). */
   get aliveWorkers(): number {
-    return this.hosts.filter((h) => h.alive).length;
+    return this.hosts.filter((h) => h.alive && !h.training).length;
   }
 
   /** Starts every worker; resolves once all report their execution provider. */
@@ -58,8 +62,10 @@ export class DeviceWorkerGroup {
   }
 
   private async startHost(index: number): Promise<WorkerHost> {
-    const { device, intraOpThreads, niceness, faultInjection } = this.options;
-    const host = new WorkerHost(device, index, { device, intraOpThreads, niceness, faultInjection, inferenceWaiting: this.inferenceWaiting });
+    const { device, intraOpThreads, faultInjection } = this.options;
+    const training = index === this.options.workers;
+    const niceness = training ? this.options.trainingNiceness : this.options.niceness;
+    const host = new WorkerHost(device, index, { device, intraOpThreads, niceness, faultInjection, inferenceWaiting: this.inferenceWaiting }, training);
     this.hosts[index] = host;
     const ready: WorkerReady = await host.start((reason) => this.replace(host, reason));
     this.executionProvider = ready.executionProvider;
@@ -79,7 +85,9 @@ export class DeviceWorkerGroup {
     try {
       const host = await this.startHost(index);
       const held = (key: string) => this.hosts.some((h) => h !== host && h.alive && h.models.has(key));
-      const reload = [...this.sessions].filter(([key, s]) => !s.background || !held(key));
+      // NOTE: the training worker holds background sessions only; an inference worker reloads the
+      // device's models, and the background ones no live worker holds (where the training worker is gone)
+      const reload = [...this.sessions].filter(([key, s]) => (host.training ? s.background : !s.background || !held(key)));
       await Promise.all(reload.map(([key, s]) => this.loadOn(host, key, s.path).catch(() => undefined)));
       this.restarts = 0;
       this.options.logger.info({ device: this.device.id, worker: index }, 'engine worker replaced');
@@ -108,8 +116,8 @@ export class DeviceWorkerGroup {
   async load(sessionKey: string, path: string, options: { background?: boolean } = {}): Promise<ModelSignature> {
     const background = options.background === true;
     this.sessions.set(sessionKey, { path, background });
-    const alive = this.hosts.filter((h) => h.alive);
-    if (background && alive.length > 1) return this.loadBackground(sessionKey, path, alive);
+    const alive = this.hosts.filter((h) => h.alive && !h.training);
+    if (background) return this.loadBackground(sessionKey, path, alive);
     const results = await Promise.allSettled(alive.map((h) => this.loadOn(h, sessionKey, path)));
     const loaded = results.find((r): r is PromiseFulfilledResult<LoadReply> => r.status === 'fulfilled');
     if (loaded) return loaded.value.signature;
@@ -119,14 +127,18 @@ export class DeviceWorkerGroup {
   }
 
   /**
-   * NOTE: background work (training steps, their feature extractor) is held by ONE worker, the
-   * last live one (inference takes the first idle worker, so it meets training least there):
-   * loading it does not stall every worker at once, and training never occupies more than that
-   * worker, so the others stay free for inference. Another worker takes it if that one fails.
+   * NOTE: background work (training steps, their feature extractor) is held by ONE worker: the
+   * device's training worker, a thread of its own started at the first background load, at the
+   * lowest CPU priority (trainingNiceness), so on a CPU device training takes the cores only
+   * when inference leaves them, and loading or running it never stalls an inference worker.
+   * Where it cannot start, the last live inference worker takes it (inference takes the first
+   * idle worker, so it meets training least there), then any other.
    */
   private async loadBackground(sessionKey: string, path: string, alive: WorkerHost[]): Promise<ModelSignature> {
     let reason = 'no worker is running';
-    for (const host of [...alive].reverse()) {
+    const training = await this.trainingWorker();
+    const candidates = [...(training ? [training] : []), ...alive.filter((h) => !h.training).reverse()];
+    for (const host of candidates) {
       try {
         return (await this.loadOn(host, sessionKey, path)).signature;
       } catch (error) {
@@ -135,6 +147,19 @@ export class DeviceWorkerGroup {
     }
     await this.unload(sessionKey);
     throw new EngineError('MODEL_LOAD_FAILED', `model could not be loaded on ${this.device.id}: ${reason}`);
+  }
+
+  /** The training worker, started once (undefined where it could not start: background work then goes to an inference worker). */
+  private async trainingWorker(): Promise<WorkerHost | undefined> {
+    this.trainingHost ??= this.startHost(this.options.workers).catch((error) => {
+      this.options.logger.warn({ device: this.device.id, err: error }, 'the training worker could not start; background work runs on an inference worker');
+      this.trainingHost = undefined;
+      return undefined;
+    });
+    await this.trainingHost;
+    // NOTE: the one started then, or its replacement (a dead one is being replaced, see replace)
+    const host = this.hosts[this.options.workers];
+    return host?.alive ? host : undefined;
   }
 
   /** Releases a model's sessions on every worker. */

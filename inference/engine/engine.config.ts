@@ -24,6 +24,12 @@ export interface EngineConfig {
    * (default 5): under saturation the API thread keeps answering. 0 keeps equal priority.
    */
   workerNiceness?: number;
+  /**
+   * CPU priority of each device's training worker (the thread that runs background work:
+   * training steps, their feature extraction), as a nice increment 0-19 (default 19): on a CPU
+   * device, inference threads take the cores whenever they need them and training has the rest.
+   */
+  trainingWorkerNiceness?: number;
   /** Default max rows per batch (default 32); a ModelRef may override it. */
   maxBatchSize?: number;
   /** Default max queue delay in ms (default 2); a ModelRef may override it. */
@@ -62,6 +68,7 @@ export type ResolvedEngineConfig = Required<
 
 const DEFAULTS = {
   workerNiceness: 5,
+  trainingWorkerNiceness: 19,
   maxBatchSize: 32,
   maxQueueDelayMs: 2,
   maxQueueLength: 256,
@@ -112,8 +119,8 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return v;
 }
 
-function niceness(value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > 19) throw new Error(`workerNiceness must be a whole number 0-19, got ${value}`);
+function niceness(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 19) throw new Error(`${name} must be a whole number 0-19, got ${value}`);
   return value;
 }
 
@@ -131,7 +138,8 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
     devices,
     workersPerDevice: workers === undefined ? undefined : positiveInt('workersPerDevice', workers, 1),
     intraOpThreads: threads === undefined ? undefined : positiveInt('intraOpThreads', threads, 1),
-    workerNiceness: niceness(config.workerNiceness ?? DEFAULTS.workerNiceness),
+    workerNiceness: niceness('workerNiceness', config.workerNiceness ?? DEFAULTS.workerNiceness),
+    trainingWorkerNiceness: niceness('trainingWorkerNiceness', config.trainingWorkerNiceness ?? DEFAULTS.trainingWorkerNiceness),
     maxBatchSize: positiveInt('maxBatchSize', config.maxBatchSize, DEFAULTS.maxBatchSize),
     maxQueueDelayMs: positive('maxQueueDelayMs', config.maxQueueDelayMs, DEFAULTS.maxQueueDelayMs, true),
     maxQueueLength: positiveInt('maxQueueLength', config.maxQueueLength, DEFAULTS.maxQueueLength),
@@ -171,6 +179,7 @@ const ENV_NUMBERS: Array<[string, keyof EngineConfig, 'int' | 'number']> = [
   ['ENGINE_LOAD_TIMEOUT_MS', 'loadTimeoutMs', 'number'],
   ['ENGINE_MEMORY_FACTOR', 'memoryFactor', 'number'],
   ['ENGINE_WORKER_NICENESS', 'workerNiceness', 'number'],
+  ['ENGINE_TRAINING_WORKER_NICENESS', 'trainingWorkerNiceness', 'number'],
 ];
 
 function envNumber(env: Record<string, string | undefined>, key: string, kind: 'int' | 'number'): number | undefined {
@@ -186,7 +195,8 @@ function envNumber(env: Record<string, string | undefined>, key: string, kind: '
  * Reads the engine settings from the environment: `ENGINE_DEVICES` (default `cpu`),
  * `ENGINE_WORKERS_PER_DEVICE`, `ENGINE_INTRA_OP_THREADS`, `ENGINE_MAX_BATCH_SIZE`,
  * `ENGINE_MAX_QUEUE_DELAY_MS`, `ENGINE_MAX_QUEUE_LENGTH`, `ENGINE_DEVICE_MEMORY_MB`,
- * `ENGINE_MEMORY_FACTOR`, `ENGINE_HANG_TIMEOUT_MS`, `ENGINE_LOAD_TIMEOUT_MS`, `ENGINE_WORKER_NICENESS`.
+ * `ENGINE_MEMORY_FACTOR`, `ENGINE_HANG_TIMEOUT_MS`, `ENGINE_LOAD_TIMEOUT_MS`, `ENGINE_WORKER_NICENESS`,
+ * `ENGINE_TRAINING_WORKER_NICENESS`.
  * Throws an Error naming the variable for a malformed value.
  */
 export function engineConfigFromEnv(env: Record<string, string | undefined> = process.env): EngineConfig {

@@ -74,6 +74,7 @@ export class EnginePool {
       workers: workersFor(c, device),
       intraOpThreads: intraOpThreadsFor(c, device),
       niceness: c.workerNiceness,
+      trainingNiceness: c.trainingWorkerNiceness,
       hangTimeoutMs: c.hangTimeoutMs,
       loadTimeoutMs: c.loadTimeoutMs,
       faultInjection: c.faultInjection,

@@ -49,6 +49,8 @@ export class WorkerHost {
     readonly device: DeviceSpec,
     readonly index: number,
     private readonly startData: WorkerStartData,
+    /** The device's training worker: holds background sessions only. */
+    readonly training = false,
   ) {}
 
   /** Starts the thread; resolves once it knows its execution provider. */
@@ -72,9 +74,9 @@ export class WorkerHost {
     });
   }
 
-  /** `cpu#0`, `cuda:1#2`: device and worker index, for logs and errors. */
+  /** `cpu#0`, `cuda:1#2`, `cpu#training`: device and worker, for logs and errors. */
   get name(): string {
-    return `${this.device.id}#${this.index}`;
+    return `${this.device.id}#${this.training ? 'training' : this.index}`;
   }
 
   get alive(): boolean {

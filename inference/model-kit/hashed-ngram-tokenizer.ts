@@ -212,3 +212,26 @@ export function tokenize(texts: string[], spec: TokenizerSpec): TokenizedBatch {
     truncated,
   };
 }
+
+/**
+ * {@link tokenize} for many texts on a thread that serves requests meanwhile (the API's):
+ * `chunk` texts at a time, letting the event loop run between chunks, so tokenizing a
+ * dataset is many short tasks rather than one long one (360 texts took 12-37 ms at once).
+ */
+export async function tokenizeYielding(texts: string[], spec: TokenizerSpec, chunk = 32): Promise<TokenizedBatch> {
+  const length = spec.sequenceLength;
+  const ids = new BigInt64Array(texts.length * length);
+  const weights = new Float32Array(texts.length * length);
+  const tokenCounts: number[] = [];
+  const truncated: boolean[] = [];
+  for (let start = 0; start < texts.length; start += chunk) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    const part = tokenize(texts.slice(start, start + chunk), spec);
+    ids.set(part.inputs.token_ids.data as BigInt64Array, start * length);
+    weights.set(part.inputs.token_weights.data as Float32Array, start * length);
+    tokenCounts.push(...part.tokenCounts);
+    truncated.push(...part.truncated);
+  }
+  const dims = [texts.length, length];
+  return { inputs: { token_ids: { type: 'int64', dims, data: ids }, token_weights: { type: 'float32', dims, data: weights } }, tokenCounts, truncated };
+}

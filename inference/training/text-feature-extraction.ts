@@ -2,6 +2,7 @@ import { tokenize, TokenizerSpec } from '../model-kit/hashed-ngram-tokenizer';
 import type { TextModelBody } from '../model-kit/text-models';
 import { compactRows } from './text-body-trainer';
 import { floatDataOrThrow } from '../model-kit/tensor-values';
+import type { EngineTensor } from '../engine/engine.types';
 import { StepRunner } from './step-runner';
 
 /** Options for {@link extractTextFeatures}. */
@@ -49,19 +50,32 @@ export async function poolTextFeatures(
   body: TextModelBody,
   options: TextFeatureExtractionOptions = {},
 ): Promise<{ features: Float32Array; dim: number }> {
+  return poolTokenizedFeatures(runner, poolingGraph, tokenize(texts, body.spec).inputs, body, options);
+}
+
+/** {@link poolTextFeatures} of texts tokenized already (`token_ids`, `token_weights`, [texts, sequenceLength]). */
+export async function poolTokenizedFeatures(
+  runner: StepRunner,
+  poolingGraph: string,
+  tokens: Record<'token_ids' | 'token_weights', EngineTensor>,
+  body: TextModelBody,
+  options: TextFeatureExtractionOptions = {},
+): Promise<{ features: Float32Array; dim: number }> {
   const batchSize = options.batchSize ?? 256;
   const dim = body.embeddingDim;
-  const features = new Float32Array(texts.length * dim);
-  for (let start = 0; start < texts.length; start += batchSize) {
+  const length = body.spec.sequenceLength;
+  const count = tokens.token_ids.dims[0];
+  const features = new Float32Array(count * dim);
+  for (let start = 0; start < count; start += batchSize) {
     options.signal?.throwIfAborted();
-    const { inputs } = tokenize(texts.slice(start, start + batchSize), body.spec);
-    const ids = inputs.token_ids.data as BigInt64Array;
+    const n = Math.min(batchSize, count - start);
+    const ids = (tokens.token_ids.data as BigInt64Array).subarray(start * length, (start + n) * length);
     const { rows, tokenRows } = compactRows(ids);
     const gathered = new Float32Array(rows.length * dim);
     rows.forEach((row, i) => gathered.set(body.embedding.subarray(row * dim, (row + 1) * dim), i * dim));
     const out = await runner.run(poolingGraph, {
-      token_rows: { type: 'int64', dims: inputs.token_ids.dims, data: tokenRows },
-      token_weights: inputs.token_weights,
+      token_rows: { type: 'int64', dims: [n, length], data: tokenRows },
+      token_weights: { type: 'float32', dims: [n, length], data: (tokens.token_weights.data as Float32Array).slice(start * length, (start + n) * length) },
       embedding_rows: { type: 'float32', dims: [rows.length, dim], data: gathered },
     });
     features.set(floatDataOrThrow(out.features, 'features'), start * dim);

@@ -49,4 +49,11 @@ describe('engineConfigFromEnv', () => {
     expect(() => resolveEngineConfig({ maxBatchSize: 0 })).toThrow(/maxBatchSize must be a positive number/);
     expect(resolveEngineConfig({}).devices).toEqual([{ id: 'cpu', kind: 'cpu', ordinal: 0 }]);
   });
+
+  it('gives the training worker the lowest CPU priority by default, settable 0-19', () => {
+    expect(resolveEngineConfig({}).trainingWorkerNiceness).toBe(19);
+    expect(engineConfigFromEnv({ ENGINE_TRAINING_WORKER_NICENESS: '10' }).trainingWorkerNiceness).toBe(10);
+    expect(() => resolveEngineConfig({ trainingWorkerNiceness: 20 })).toThrow('trainingWorkerNiceness must be a whole number 0-19, got 20');
+    expect(() => resolveEngineConfig({ workerNiceness: -1 })).toThrow('workerNiceness must be a whole number 0-19, got -1');
+  });
 });

@@ -15,7 +15,7 @@ import { buildTabularMlp } from '../../../inference/model-kit/tabular-mlp';
 import { floatTensor, int64ArrayOf, int64Tensor, numbersOfInt64 } from '../../../inference/model-kit/tensor-values';
 import { LocalStepRunner } from '../../../inference/training/local-step-runner';
 import { PoolStepRunner } from '../../../inference/training/pool-step-runner';
-import { runAllSteps, type StepPlan, type StepRunner } from '../../../inference/training/step-runner';
+import { MAX_STEPS_PER_REQUEST, runAllSteps, type StepPlan, type StepRunner } from '../../../inference/training/step-runner';
 import { buildTextBodyStep } from '../../../inference/training/text-body-graphs';
 import { compactRows } from '../../../inference/training/text-body-trainer';
 
@@ -82,9 +82,13 @@ describe('step loops (training steps back to back in one request)', () => {
   const local = new LocalStepRunner().register('step', stepGraph);
   let pool: EnginePool;
   let onPool: PoolStepRunner;
+  const mlpPath = join(dir, 'mlp.onnx');
+  writeFileSync(mlpPath, buildTabularMlp({ inputSize: 6, hiddenSizes: [16], outputSize: 3, seed: 5 }));
+  const mlp = { id: 'mlp', path: mlpPath };
+  const features = { features: floatTensor(Float32Array.from({ length: 6 }, (_, i) => i / 6), [1, 6]) };
 
   beforeAll(async () => {
-    pool = await EnginePool.start({ devices: ['cpu'], workersPerDevice: 1, logger: pino({ level: 'silent' }) });
+    pool = await EnginePool.start({ devices: ['cpu'], workersPerDevice: 1, logger: pino({ level: 'silent' }), faultInjection: true });
     onPool = await new PoolStepRunner(pool, join(dir, 'graphs')).register('step', stepGraph);
   });
   afterAll(async () => {
@@ -133,29 +137,47 @@ describe('step loops (training steps back to back in one request)', () => {
     expect(elapsed).toBeLessThan(((elapsed / reported) * 8000) / 4);
   });
 
-  it('yields to inference: on a one-worker device an inference request waits about one step, not the loop', async () => {
-    const mlpPath = join(dir, 'mlp.onnx');
-    writeFileSync(mlpPath, buildTabularMlp({ inputSize: 6, hiddenSizes: [16], outputSize: 3, seed: 5 }));
-    const mlp = { id: 'mlp', path: mlpPath };
-    const features = { features: floatTensor(Float32Array.from({ length: 6 }, (_, i) => i / 6), [1, 6]) };
+  it('runs on the device\'s training worker: inference is answered mid-loop by its own worker', async () => {
     await pool.infer(mlp, features); // loaded and warm
     const steps = bodySteps(8000, 17);
     const { table, inputs } = start();
-    const requests: number[] = [];
     let loopDone = 0;
-    const loop = runAllSteps(onPool, 'step', inputs, plan(steps, table), { budgetMs: 60_000, onChunk: (r) => void requests.push(r.stepsDone) })
-      .then((r) => ((loopDone = performance.now()), r));
+    const loop = runAllSteps(onPool, 'step', inputs, plan(steps, table), { budgetMs: 60_000 }).then((r) => ((loopDone = performance.now()), r));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const asked = performance.now();
     await pool.infer(mlp, features);
     const answered = performance.now();
-    const ran = await loop;
-    expect(answered).toBeLessThan(loopDone); // answered mid-loop, not after it
-    expect(requests.length).toBeGreaterThan(1); // the loop handed the worker back and went on in another request
-    expect(requests.reduce((a, b) => a + b, 0)).toBe(8000);
-    expect(ran.table).toHaveLength(spec.buckets * shape.dim);
+    await loop;
+    expect(answered).toBeLessThan(loopDone);
     // waiting for the loop would have taken all of it (seconds): the answer came within a tenth
     expect(answered - asked).toBeLessThan((loopDone - asked) / 10);
+    expect(pool.status()[0].workers).toBe(1); // the training worker is not counted among the inference workers
+  });
+
+  it('yields when inference queues build up: a loop stops after its step and waits until the queue is served', async () => {
+    await pool.infer(mlp, features);
+    const steps = bodySteps(4000, 23);
+    const { table, inputs } = start();
+    const requests: Array<{ stepsDone: number; at: number }> = [];
+    const loop = runAllSteps(onPool, 'step', inputs, plan(steps, table), { budgetMs: 60_000, onChunk: (r) => void requests.push({ stepsDone: r.stepsDone, at: performance.now() }) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // the one inference worker is held for 300 ms; a first call takes its pipeline slot, a second one queues
+    const blocked = pool.injectFault('cpu', 0, { mode: 'block', ms: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const first = pool.infer(mlp, features);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const queuedAt = performance.now();
+    const call = pool.infer(mlp, features).then(() => performance.now());
+    await Promise.all([blocked, first]);
+    const answeredAt = await call;
+    await loop;
+    expect(requests.reduce((n, r) => n + r.stepsDone, 0)).toBe(4000);
+    // a request that stopped short of its window (256 steps) while the call was queued, and no steps ran until it was answered
+    const short = requests.findIndex((r, i) => i < requests.length - 1 && r.stepsDone < MAX_STEPS_PER_REQUEST);
+    expect(short).toBeGreaterThanOrEqual(0);
+    expect(requests[short].at).toBeGreaterThan(queuedAt);
+    expect(requests[short].at).toBeLessThan(answeredAt);
+    expect(requests[short + 1].at).toBeGreaterThan(answeredAt);
   });
 
   it('refuses a loop whose first step does not fit the graph, naming the input', async () => {
