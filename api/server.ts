@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { GraphQLSchema } from 'graphql';
 import { DataSource } from 'typeorm';
-import { EnginePool } from '../inference';
+import { EnginePool, startModelInspector, stopModelInspector } from '../inference';
 import { createDataSource } from '../migrations/data-source';
 import { fileUploadRouter } from './catalogue/file-upload.route';
 import { consoleRouter } from './console.route';
@@ -144,6 +144,8 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const port = (httpServer.address() as AddressInfo).port;
 
   let opened: { dataSource?: DataSource; engine?: EnginePool; services?: Services } = {};
+  // NOTE: first, while this process is small: inspections of uploaded models are forked from it (see model-file-inspect.launcher.ts)
+  startModelInspector();
   try {
     const schema = await buildApiSchema();
     const dataSource = opened.dataSource = await startup.run('database', () => openDatabase(config, options));
@@ -191,6 +193,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
         logger.info('usage recorder flushed');
         await services.rateLimiter.stop();
         await engine.stop();
+        stopModelInspector();
         logger.info('engine stopped');
         await dataSource.destroy();
         logger.info('database closed');
@@ -202,6 +205,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     await opened.services?.fineTuneWorker.stop().catch(() => undefined);
     await opened.services?.jobs.stop().catch(() => undefined);
     await opened.engine?.stop().catch(() => undefined);
+    stopModelInspector();
     if (opened.dataSource?.isInitialized) await opened.dataSource.destroy().catch(() => undefined);
     throw error;
   }

@@ -25,7 +25,7 @@ export * from './engine/engine.metrics';
 export { EnginePool } from './engine/engine.pool';
 export { DynamicBatcher } from './engine/dynamic.batcher';
 export { DevicePlacement } from './engine/device.placement';
-export { inspectModelFile } from './engine/model-file.inspector';
+export { inspectModelFile, startModelInspector, stopModelInspector } from './engine/model-file.inspector';
 export type { ModelInspection, InspectOptions } from './engine/model-file.inspector';
 export type { WorkerFault } from './engine/worker.protocol';
 export { DirectSession } from './engine/direct.session';

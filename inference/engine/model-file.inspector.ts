@@ -58,12 +58,25 @@ function watch(child: ChildProcess, timeoutMs: number, settle: (r: ModelInspecti
   });
 }
 
+/** What the server asks the launcher (see model-file-inspect.launcher.ts). */
+export interface InspectRequest {
+  id: number;
+  path: string;
+  timeoutMs?: number;
+  niceness?: number;
+}
+
+/** What the launcher answers. */
+export interface InspectAnswer {
+  id: number;
+  result: ModelInspection;
+}
+
 /**
- * Validates an untrusted ONNX file away from the server: a short-lived child process
- * loads it, reads its inputs/outputs and runs it once on zeros (dynamic dims = 1).
- * Never throws for a bad file; a crash or a time-out comes back as `{ ok: false, reason }`.
+ * Runs one inspection in a process `start` starts (lowered in priority), with its time-out:
+ * never throws; a crash or a time-out comes back as `{ ok: false, reason }`.
  */
-export function inspectModelFile(path: string, options: InspectOptions = {}): Promise<ModelInspection> {
+export function superviseInspection(path: string, options: InspectOptions, start: (args: string[]) => ChildProcess): Promise<ModelInspection> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise<ModelInspection>((resolve) => {
     let done = false;
@@ -75,7 +88,7 @@ export function inspectModelFile(path: string, options: InspectOptions = {}): Pr
       resolve(result);
     };
     try {
-      child = startChild('model-file-inspect.process', [path], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      child = start([path]);
       lowerPriority(child, options.niceness ?? 10);
     } catch (error) {
       resolve({ ok: false, reason: `inspection process could not start: ${(error as Error).message}` });
@@ -83,4 +96,104 @@ export function inspectModelFile(path: string, options: InspectOptions = {}): Pr
     }
     watch(child, timeoutMs, settle);
   });
+}
+
+/** How much longer than an inspection's own time-out the server waits for the launcher's answer. */
+const LAUNCHER_GRACE_MS = 5_000;
+
+/**
+ * The launcher process, started by {@link startModelInspector}: while it runs, inspections are
+ * forked from it instead of from the server (see model-file-inspect.launcher.ts).
+ */
+class InspectorLauncher {
+  private readonly waiting = new Map<number, (result: ModelInspection) => void>();
+  private nextId = 1;
+
+  constructor(private readonly child: ChildProcess) {
+    child.on('message', (answer: InspectAnswer) => this.answer(answer.id, answer.result));
+    child.once('exit', () => {
+      if (launcher === this) launcher = undefined;
+      for (const id of [...this.waiting.keys()]) this.answer(id, { ok: false, reason: 'the model inspector stopped before it answered' });
+    });
+    this.idle();
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && this.child.connected;
+  }
+
+  inspect(path: string, options: InspectOptions): Promise<ModelInspection> {
+    const id = this.nextId++;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    return new Promise<ModelInspection>((resolve) => {
+      const timer = setTimeout(() => this.answer(id, { ok: false, reason: `inspection timed out after ${timeoutMs} ms (the file stalls the loader)` }), timeoutMs + LAUNCHER_GRACE_MS);
+      this.waiting.set(id, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+      this.busy();
+      this.child.send({ id, path, timeoutMs, niceness: options.niceness } satisfies InspectRequest);
+    });
+  }
+
+  stop(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  private answer(id: number, result: ModelInspection): void {
+    const resolve = this.waiting.get(id);
+    if (!resolve) return;
+    this.waiting.delete(id);
+    if (this.waiting.size === 0) this.idle();
+    resolve(result);
+  }
+
+  // NOTE: an idle launcher does not keep the server's process alive; one with inspections in flight does
+  private busy(): void {
+    this.child.ref();
+    (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
+  }
+
+  private idle(): void {
+    this.child.unref();
+    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
+}
+
+let launcher: InspectorLauncher | undefined;
+/** Servers of this process that asked for the launcher (tests start several). */
+let holders = 0;
+
+/**
+ * Starts the inspector's launcher (the server does at start-up, while its memory is small, so
+ * the one fork from it is cheap), or keeps the running one for one more holder. Without it,
+ * or once it is gone, each inspection is forked from this process.
+ */
+export function startModelInspector(): void {
+  holders++;
+  if (launcher?.alive) return;
+  try {
+    launcher = new InspectorLauncher(startChild('model-file-inspect.launcher', [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  } catch {
+    launcher = undefined; // inspections fork from the server instead
+  }
+}
+
+/** Lets go of the launcher (at shutdown); the last holder stops it. */
+export function stopModelInspector(): void {
+  holders = Math.max(0, holders - 1);
+  if (holders > 0) return;
+  launcher?.stop();
+  launcher = undefined;
+}
+
+/**
+ * Validates an untrusted ONNX file away from the server: a short-lived child process
+ * loads it, reads its inputs/outputs and runs it once on zeros (dynamic dims = 1), started
+ * by the launcher where it runs ({@link startModelInspector}), else by this process.
+ * Never throws for a bad file; a crash or a time-out comes back as `{ ok: false, reason }`.
+ */
+export function inspectModelFile(path: string, options: InspectOptions = {}): Promise<ModelInspection> {
+  if (launcher?.alive) return launcher.inspect(path, options);
+  return superviseInspection(path, options, (args) => startChild('model-file-inspect.process', args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
 }

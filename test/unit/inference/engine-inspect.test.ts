@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectModelFile } from '../../../inference/engine/model-file.inspector';
+import { inspectModelFile, startModelInspector, stopModelInspector } from '../../../inference/engine/model-file.inspector';
 import { buildTabularMlp } from '../../../inference/model-kit/tabular-mlp';
 
 const dir = mkdtempSync(join(tmpdir(), 'engine-inspect-'));
@@ -42,5 +42,34 @@ describe('inspectModelFile', () => {
     expect(missing).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot load/) });
     const slow = await inspectModelFile(file('slow.onnx', bytes), { timeoutMs: 1 });
     expect(slow).toEqual({ ok: false, reason: 'inspection timed out after 1 ms (the file stalls the loader)' });
+  });
+});
+
+describe('inspectModelFile through the launcher (inspections forked from a small process, not from the server)', () => {
+  beforeAll(() => startModelInspector());
+  afterAll(() => stopModelInspector());
+
+  it('gives the same verdicts: a valid model, a garbage file, a time-out, several at once', async () => {
+    const [ok, garbage, slow] = await Promise.all([
+      inspectModelFile(file('ok-2.onnx', bytes), { timeoutMs: 20_000 }),
+      inspectModelFile(file('garbage-2.onnx', Buffer.from('not a model')), { timeoutMs: 20_000 }),
+      inspectModelFile(file('slow-2.onnx', bytes), { timeoutMs: 1 }),
+    ]);
+    expect(ok).toMatchObject({ ok: true, signature: { inputs: [{ name: 'features' }] } });
+    expect(garbage).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot load/) });
+    expect(slow).toEqual({ ok: false, reason: 'inspection timed out after 1 ms (the file stalls the loader)' });
+  });
+
+  it('forks nothing from this process while the launcher runs', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const childProcess = require('node:child_process') as typeof import('node:child_process');
+    const fork = jest.spyOn(childProcess, 'fork');
+    try {
+      const result = await inspectModelFile(file('ok-3.onnx', bytes), { timeoutMs: 20_000 });
+      expect(result.ok).toBe(true);
+      expect(fork).not.toHaveBeenCalled();
+    } finally {
+      fork.mockRestore();
+    }
   });
 });
