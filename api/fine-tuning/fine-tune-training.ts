@@ -112,9 +112,10 @@ export class FineTuneTraining {
     const shape = { dim: body.embeddingDim, classes: labels.length };
     const runner = new PoolStepRunner(this.deps.engine, path.join(this.deps.workDir, 'graphs'));
     try {
-      await runner.register('pooling', buildTextRowsPooling({ spec: body.spec, dim: body.embeddingDim }));
-      await runner.register('step', buildSoftmaxHeadStep(shape, OPTIMIZER));
-      await runner.register('eval', buildSoftmaxHeadEval(shape));
+      const spec = JSON.stringify(body.spec);
+      await runner.registerBuilt('pooling', `text-rows-pooling:${spec}:${body.embeddingDim}`, () => buildTextRowsPooling({ spec: body.spec, dim: body.embeddingDim }));
+      await runner.registerBuilt('step', `softmax-head-step:${shape.dim}x${shape.classes}:${JSON.stringify(OPTIMIZER)}`, () => buildSoftmaxHeadStep(shape, OPTIMIZER));
+      await runner.registerBuilt('eval', `softmax-head-eval:${shape.dim}x${shape.classes}`, () => buildSoftmaxHeadEval(shape));
       // NOTE: the base model runs on its serving sessions (the pool's ref of a served version), not a copy of its own
       runner.registerShared('base', { id: baseVersion.id, path: basePath });
       const rows = dataset.rows!;
@@ -211,8 +212,9 @@ export class FineTuneTraining {
       await logMessage(db, job.id, `The frozen body reaches ${pct(frozen.accuracy)} on validation (bar ${pct(FROZEN_BODY_QUALITY_BAR)}): adapting its embedding table too, for ${epochs} more epochs`);
     }
     const bodyShape = { spec: body.spec, dim: body.embeddingDim, classes: labels.length };
-    await runner.register('body-step', buildTextBodyStep(bodyShape));
-    await runner.register('body-eval', buildTextBodyEval(bodyShape));
+    const bodyKey = `${JSON.stringify(body.spec)}:${body.embeddingDim}x${labels.length}`;
+    await runner.registerBuilt('body-step', `text-body-step:${bodyKey}`, () => buildTextBodyStep(bodyShape));
+    await runner.registerBuilt('body-eval', `text-body-eval:${bodyKey}`, () => buildTextBodyEval(bodyShape));
     const bodyTrainer = new TextBodyTrainer(runner, { step: 'body-step', evaluate: 'body-eval' }, bodyShape);
     const train = await trainTokens();
     const validation = await validationTokens();

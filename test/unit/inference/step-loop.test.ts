@@ -180,6 +180,20 @@ describe('step loops (training steps back to back in one request)', () => {
     expect(requests[short + 1].at).toBeGreaterThan(answeredAt);
   });
 
+  it('keeps graphs by content: runners share a graph built once per process from the same key', async () => {
+    let builds = 0;
+    const build = () => (builds++, stepGraph);
+    const a = await new PoolStepRunner(pool, join(dir, 'shared')).registerBuilt('s', 'body-step:test', build);
+    const b = await new PoolStepRunner(pool, join(dir, 'shared')).registerBuilt('t', 'body-step:test', build);
+    const c = await new PoolStepRunner(pool, join(dir, 'shared')).register('u', stepGraph);
+    expect(builds).toBe(1);
+    const [first] = bodySteps(1, 29);
+    const out = await Promise.all([a, b, c].map((runner, i) => runAllSteps(runner, ['s', 't', 'u'][i], start().inputs, plan([first], start().table))));
+    expect(Array.from(out[1].table!)).toEqual(Array.from(out[0].table!));
+    expect(Array.from(out[2].table!)).toEqual(Array.from(out[0].table!));
+    expect(pool.status()[0].loadedModels.filter((m) => m.startsWith('training-graph:')).length).toBe(1); // one session for all three
+  });
+
   it('refuses a loop whose first step does not fit the graph, naming the input', async () => {
     const [step] = bodySteps(1, 19);
     const { table, inputs } = start();
