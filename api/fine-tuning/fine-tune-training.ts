@@ -26,6 +26,8 @@ const OPTIMIZER = { kind: 'adam' as const };
 const FEATURE_BATCH = 256;
 const BILL_EVERY_STEPS = 64;
 const BILL_EVERY_MS = 500;
+/** Base models kept read and parsed (about 8 MB each for the demo classifier). */
+const BASES_KEPT = 2;
 /**
  * NOTE: the quality bar of the frozen body: when the head alone reaches this validation
  * accuracy the job stops there; otherwise as many epochs again adapt the body's embedding table too.
@@ -99,15 +101,29 @@ export function unpackTensors(bytes: Uint8Array): Record<string, EngineTensor> {
  * upload and published as a PRIVATE model of the partner. Resumes from the last checkpoint.
  */
 export class FineTuneTraining {
+  /** The last base models read (file bytes and parsed body), by content: jobs on one base model read and parse it once. */
+  private readonly bases = new Map<string, Promise<{ bytes: Buffer; body: TextModelBody }>>();
+
   constructor(private readonly deps: FineTuneTrainingDeps) {}
+
+  /** NOTE: read only: the trainers copy the table they change. A failed read is not kept. */
+  private base(sha256: string, file: string): Promise<{ bytes: Buffer; body: TextModelBody }> {
+    let found = this.bases.get(sha256);
+    if (!found) {
+      found = readFile(file).then((bytes) => ({ bytes, body: readTextModelBodyOrThrow(bytes) }));
+      found.catch(() => this.bases.delete(sha256));
+      this.bases.set(sha256, found);
+      if (this.bases.size > BASES_KEPT) this.bases.delete(this.bases.keys().next().value!);
+    }
+    return found;
+  }
 
   async run(job: FineTuneJob, signal: AbortSignal): Promise<TrainingOutcome> {
     const { dataSource } = this.deps;
     const dataset = await dataSource.getRepository(Dataset).createQueryBuilder('d').addSelect('d.rows').where('d.id = :id', { id: job.datasetId }).getOneOrFail();
     const baseVersion = await dataSource.getRepository(ModelVersion).findOneByOrFail({ id: job.baseVersionId });
     const basePath = this.deps.files.blobPath(baseVersion.sha256);
-    const baseBytes = await readFile(basePath);
-    const body = readTextModelBodyOrThrow(baseBytes);
+    const { bytes: baseBytes, body } = await this.base(baseVersion.sha256, basePath);
     const labels = dataset.labels.map((l) => l.label);
     const shape = { dim: body.embeddingDim, classes: labels.length };
     const runner = new PoolStepRunner(this.deps.engine, path.join(this.deps.workDir, 'graphs'));
