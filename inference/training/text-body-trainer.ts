@@ -252,27 +252,13 @@ export class TextBodyTrainer {
     };
   }
 
-  /** The rows' tokens as positions among the distinct table rows they use, and those rows gathered from `table`. */
+  /** {@link stepFeeds} with the rows gathered from `table` here (for a single run: the eval graph). */
   private batchFeeds(data: TokenizedSet, rows: number[], table: Float32Array): { feeds: Record<string, EngineTensor>; rows: number[] } {
     const { dim } = this.shape;
-    const length = this.shape.spec.sequenceLength;
-    const ids = new BigInt64Array(rows.length * length);
-    const weights = new Float32Array(rows.length * length);
-    rows.forEach((row, i) => {
-      ids.set(data.ids.subarray(row * length, (row + 1) * length), i * length);
-      weights.set(data.weights.subarray(row * length, (row + 1) * length), i * length);
-    });
-    const compact = compactRows(ids);
-    const gathered = new Float32Array(compact.rows.length * dim);
-    compact.rows.forEach((row, i) => gathered.set(table.subarray(row * dim, (row + 1) * dim), i * dim));
-    return {
-      rows: compact.rows,
-      feeds: {
-        token_rows: { type: 'int64', dims: [rows.length, length], data: compact.tokenRows },
-        token_weights: floatTensor(weights, [rows.length, length]),
-        labels: int64Tensor(rows.map((r) => data.labels[r]), [rows.length]),
-        embedding_rows: floatTensor(gathered, [compact.rows.length, dim]),
-      },
-    };
+    const { embedding_row_ids: ids, ...feeds } = this.stepFeeds(data, rows);
+    const used = Array.from(numbersOfInt64(ids.data as BigInt64Array));
+    const gathered = new Float32Array(used.length * dim);
+    used.forEach((row, i) => gathered.set(table.subarray(row * dim, (row + 1) * dim), i * dim));
+    return { rows: used, feeds: { ...feeds, embedding_rows: floatTensor(gathered, [used.length, dim]) } };
   }
 }
