@@ -10,8 +10,9 @@ export const NO_ID = '00000000-0000-0000-0000-000000000000';
  * of the events that count (canceled ones excluded). A read model for usage queries over long
  * windows, so that a month reads hundreds of rows instead of millions of events.
  *
- * NOTE: kept by triggers on usage_event (created by its migration), in the same transaction as
- * every write there: inserts add, an update (a cancellation) moves its difference, TRUNCATE
+ * NOTE: kept by statement triggers on usage_event (one per operation, which keeps
+ * MonthlyUsageTotal in the same statement; see the usage-totals-one-trigger migration), in the
+ * same transaction as every write there: inserts add, an update (a cancellation) moves its difference, TRUNCATE
  * empties it. So it is never behind the events, whoever writes them, and needs no job or
  * watermark. Inserts add to a row per key and hour in key order, so concurrent flushes queue
  * on a row briefly and never deadlock.

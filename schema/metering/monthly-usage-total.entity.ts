@@ -8,8 +8,8 @@ import { Meter } from './meter.enum';
  * subscription. The read model of billing periods (calendar months): closing a period or
  * previewing the open one reads a row per line instead of every event, exactly.
  *
- * NOTE: kept by statement triggers on usage_event (created by its migration), in the same
- * transaction as every write there, like HourlyUsageTotal: inserts add, an update (a
+ * NOTE: kept by statement triggers on usage_event, the same ones as HourlyUsageTotal (one
+ * statement writes both), in the same transaction as every write there: inserts add, an update (a
  * cancellation, a corrected quantity) moves its difference, deletes subtract, TRUNCATE empties
  * it; rows are added to in key order, so concurrent writers never deadlock. Reconciliation does
  * not read it: it recomputes every line from the events, which proves this table right.
