@@ -144,7 +144,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
   const port = (httpServer.address() as AddressInfo).port;
 
   let opened: { dataSource?: DataSource; engine?: EnginePool; services?: Services } = {};
-  // NOTE: first, while this process is small: inspections of uploaded models are forked from it (see model-file-inspect.launcher.ts)
+  // NOTE: inspections of uploaded models fork from a launcher, not from this process once it is large (see model-file-inspect.launcher.ts)
   startModelInspector();
   try {
     const schema = await buildApiSchema();

@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { superviseInspection, type InspectRequest, type InspectAnswer } from './model-file.inspector';
 import { startChild } from './worker.entry';
 
-// Child-process entry of the model inspector's launcher: a small process started with the
-// server (no onnxruntime in it), which starts a fresh inspection process per file and sends
+// Child-process entry of the model inspector's launcher: a small process started at the server's
+// first inspection (no onnxruntime in it), which starts a fresh inspection process per file and sends
 // back the verdict. NOTE: a process is forked from this one, not from the server: forking
 // copies the parent's page tables, and from a server holding a gigabyte (models, the
 // training table) that stalled the server's event loop 20-70 ms per publish. Each file is

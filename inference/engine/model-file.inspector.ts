@@ -165,18 +165,24 @@ let launcher: InspectorLauncher | undefined;
 let holders = 0;
 
 /**
- * Starts the inspector's launcher (the server does at start-up, while its memory is small, so
- * the one fork from it is cheap), or keeps the running one for one more holder. Without it,
- * or once it is gone, each inspection is forked from this process.
+ * Asks for the inspector's launcher (the server does at start-up): it is started at the first
+ * inspection (from the server's demo seed or first publish, early in its life, so the one fork
+ * from this process is cheap) and kept for the next ones. Without it, or once it is gone, each
+ * inspection is forked from this process. Servers that never inspect a file start nothing.
  */
 export function startModelInspector(): void {
   holders++;
-  if (launcher?.alive) return;
+}
+
+function launcherOrNone(): InspectorLauncher | undefined {
+  if (holders === 0) return undefined;
+  if (launcher?.alive) return launcher;
   try {
     launcher = new InspectorLauncher(startChild('model-file-inspect.launcher', [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   } catch {
-    launcher = undefined; // inspections fork from the server instead
+    launcher = undefined; // inspections fork from this process instead
   }
+  return launcher;
 }
 
 /** Lets go of the launcher (at shutdown); the last holder stops it. */
@@ -194,6 +200,7 @@ export function stopModelInspector(): void {
  * Never throws for a bad file; a crash or a time-out comes back as `{ ok: false, reason }`.
  */
 export function inspectModelFile(path: string, options: InspectOptions = {}): Promise<ModelInspection> {
-  if (launcher?.alive) return launcher.inspect(path, options);
+  const via = launcherOrNone();
+  if (via) return via.inspect(path, options);
   return superviseInspection(path, options, (args) => startChild('model-file-inspect.process', args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
 }
