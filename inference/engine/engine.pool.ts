@@ -8,7 +8,7 @@ import { EngineError } from './engine.error';
 import { combineMetrics, PromEngineMetrics, type EngineMetricsListener } from './engine.metrics';
 import type { DeviceStatus, EngineTensor, InferOptions, InferResult, ModelRef, ModelSignature, RunResult } from './engine.types';
 import { isBatchable, validateInputs } from './input.validator';
-import { decodeStepLoopOutputs, type StepLoop, type StepLoopResult } from './step-loop';
+import { decodeStepLoopOutputs, firstStepFeeds, type StepLoop, type StepLoopResult } from './step-loop';
 import type { WorkerFault } from './worker.protocol';
 
 /** A model version known to the pool: placed (or being placed) on one device. */
@@ -327,19 +327,6 @@ export class EnginePool {
     if (!group) throw new Error(`no device ${deviceId}`);
     return group.fault(workerIndex, fault);
   }
-}
-
-/** A loop's first step as the graph sees it (its table rows gathered as zeros), to check against the signature. */
-function firstStepFeeds(inputs: Record<string, EngineTensor>, loop: StepLoop): Record<string, EngineTensor> {
-  const feeds: Record<string, EngineTensor> = { ...inputs, ...loop.steps[0] };
-  const table = loop.table;
-  if (table) {
-    const ids = loop.steps[0][table.rowIds];
-    if (!ids) throw new EngineError('BAD_USER_INPUT', `the loop's first step lacks its "${table.rowIds}" feed`);
-    delete feeds[table.rowIds];
-    feeds[table.input] = { type: 'float32', dims: [ids.dims[0] ?? 0, table.dim], data: new Float32Array((ids.dims[0] ?? 0) * table.dim) };
-  }
-  return feeds;
 }
 
 function refOf(model: ModelRef | string): ModelRef {

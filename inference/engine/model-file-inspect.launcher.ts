@@ -1,6 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { superviseInspection, type InspectRequest, type InspectAnswer } from './model-file.inspector';
-import { startChild } from './worker.entry';
+import { startInspectionProcess, superviseInspection, type InspectAnswer, type InspectRequest } from './model-file.inspector';
 
 // Child-process entry of the model inspector's launcher: a small process started at the server's
 // first inspection (no onnxruntime in it), which starts a fresh inspection process per file and sends
@@ -11,8 +9,7 @@ import { startChild } from './worker.entry';
 // down only that one.
 
 process.on('message', (request: InspectRequest) => {
-  void superviseInspection(request.path, request, (args) => startChild('model-file-inspect.process', args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }) as ChildProcess)
-    .then((result) => process.send!({ id: request.id, result } satisfies InspectAnswer));
+  void superviseInspection(request.path, request, startInspectionProcess).then((result) => process.send!({ id: request.id, result } satisfies InspectAnswer));
 });
 // the server went away: so does the launcher
 process.on('disconnect', () => process.exit(0));

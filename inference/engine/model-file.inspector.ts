@@ -58,6 +58,11 @@ function watch(child: ChildProcess, timeoutMs: number, settle: (r: ModelInspecti
   });
 }
 
+/** Starts the process that inspects one file (model-file-inspect.process.ts), its stderr piped for the crash reason. */
+export function startInspectionProcess(args: string[]): ChildProcess {
+  return startChild('model-file-inspect.process', args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+}
+
 /** What the server asks the launcher (see model-file-inspect.launcher.ts). */
 export interface InspectRequest {
   id: number;
@@ -202,5 +207,5 @@ export function stopModelInspector(): void {
 export function inspectModelFile(path: string, options: InspectOptions = {}): Promise<ModelInspection> {
   const via = launcherOrNone();
   if (via) return via.inspect(path, options);
-  return superviseInspection(path, options, (args) => startChild('model-file-inspect.process', args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
+  return superviseInspection(path, options, startInspectionProcess);
 }

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineTensor } from './engine.types';
+import { EngineError } from './engine.error';
+import { ownsWholeBuffer } from './tensor.codec';
 
 /**
  * A table the steps of a loop update row by row (an embedding table): before each step the
@@ -50,6 +52,7 @@ export interface StepLoopResult {
 
 const REPORT = 'report:';
 const TABLE = 'table:';
+const STEPS_DONE = 'loop:steps_done';
 
 /** The steps' inputs besides carried state: each step's feeds, the constant inputs, and the gathered table rows. */
 function stepFeeds(loop: StepLoop, state: Record<string, EngineTensor>, step: Record<string, EngineTensor>): Record<string, EngineTensor> {
@@ -121,7 +124,7 @@ export async function runStepLoop(
     if (loop.table) scatter(loop.table, step, outputs);
     done++;
   }
-  const encoded: Record<string, EngineTensor> = {};
+  const encoded: Record<string, EngineTensor> = { [STEPS_DONE]: { type: 'int32', dims: [1], data: Int32Array.of(done) } };
   for (const input of Object.keys(loop.carry)) encoded[input] = state[input];
   loop.report.forEach((name, i) => (encoded[REPORT + name] = { type: 'float32', dims: [done], data: reports[i].slice(0, done) }));
   if (loop.table) encoded[TABLE + loop.table.input] = { type: 'float32', dims: [loop.table.data.length / loop.table.dim, loop.table.dim], data: loop.table.data };
@@ -134,7 +137,7 @@ export function decodeStepLoopOutputs(outputs: Record<string, EngineTensor>, loo
   for (const input of Object.keys(loop.carry)) state[input] = outputs[input];
   const reports: Record<string, Float32Array> = {};
   for (const name of loop.report) reports[name] = outputs[REPORT + name].data as Float32Array;
-  const stepsDone = loop.report.length > 0 ? reports[loop.report[0]].length : 0;
+  const stepsDone = (outputs[STEPS_DONE].data as Int32Array)[0];
   const table = loop.table ? (outputs[TABLE + loop.table.input].data as Float32Array) : undefined;
   return { stepsDone, state, reports, table };
 }
@@ -146,8 +149,20 @@ export function decodeStepLoopOutputs(outputs: Record<string, EngineTensor>, loo
  */
 export function stepLoopTransferables(loop: StepLoop, transferList: ArrayBuffer[]): void {
   const data = loop.table?.data;
-  if (!data) return;
-  const buffer = data.buffer as ArrayBuffer;
-  const whole = data.byteOffset === 0 && data.byteLength === buffer.byteLength;
-  if (whole && !(buffer instanceof SharedArrayBuffer) && !transferList.includes(buffer)) transferList.push(buffer);
+  if (data && ownsWholeBuffer(data) && !transferList.includes(data.buffer as ArrayBuffer)) transferList.push(data.buffer as ArrayBuffer);
+}
+
+/**
+ * A loop's first step as its graph sees it (the table rows it names gathered as zeros): what
+ * the pool checks against the graph's signature before queuing the loop.
+ */
+export function firstStepFeeds(inputs: Record<string, EngineTensor>, loop: StepLoop): Record<string, EngineTensor> {
+  const feeds: Record<string, EngineTensor> = { ...inputs, ...loop.steps[0] };
+  const table = loop.table;
+  if (!table) return feeds;
+  const ids = loop.steps[0][table.rowIds];
+  if (!ids) throw new EngineError('BAD_USER_INPUT', `the loop's first step lacks its "${table.rowIds}" feed`);
+  delete feeds[table.rowIds];
+  feeds[table.input] = { type: 'float32', dims: [ids.dims[0] ?? 0, table.dim], data: new Float32Array((ids.dims[0] ?? 0) * table.dim) };
+  return feeds;
 }

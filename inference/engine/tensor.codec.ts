@@ -92,7 +92,7 @@ export function inThisRealm(tensor: EngineTensor): EngineTensor {
 }
 
 /** True when the typed array is the sole view of a whole, transferable ArrayBuffer. */
-function ownsWholeBuffer(data: NumericArray): boolean {
+export function ownsWholeBuffer(data: NumericArray): boolean {
   const buffer = data.buffer;
   return (
     dataClassOf(buffer) !== 'SharedArrayBuffer' &&

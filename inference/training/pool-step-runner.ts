@@ -32,14 +32,14 @@ export class PoolStepRunner implements StepRunner {
    * job took 5-16 ms of the event loop).
    */
   async registerBuilt(id: string, key: string, build: () => Uint8Array): Promise<this> {
-    const known = builtGraphs.get(key);
-    if (known && known.directory === this.graphDirectory && (await exists(known.file))) {
-      this.refs.set(id, { id: `training-graph:${known.digest}`, path: known.file, background: true });
+    const cacheKey = `${this.graphDirectory}\n${key}`;
+    const known = builtGraphs.get(cacheKey);
+    if (known && (await exists(known.path))) {
+      this.refs.set(id, known);
       return this;
     }
     await this.register(id, build());
-    const ref = this.refs.get(id)!;
-    builtGraphs.set(key, { directory: this.graphDirectory, file: ref.path, digest: ref.id.slice('training-graph:'.length) });
+    builtGraphs.set(cacheKey, this.refs.get(id)!);
     if (builtGraphs.size > MAX_BUILT_GRAPHS) builtGraphs.delete(builtGraphs.keys().next().value!);
     return this;
   }
@@ -100,8 +100,8 @@ export class PoolStepRunner implements StepRunner {
   }
 }
 
-/** Graphs built in this process, by what they were built from: their file and digest (oldest dropped first). */
-const builtGraphs = new Map<string, { directory: string; file: string; digest: string }>();
+/** Graphs built in this process, by directory and what they were built from: their ref (oldest dropped first). */
+const builtGraphs = new Map<string, ModelRef>();
 const MAX_BUILT_GRAPHS = 64;
 
 async function exists(file: string): Promise<boolean> {

@@ -194,6 +194,15 @@ describe('step loops (training steps back to back in one request)', () => {
     expect(pool.status()[0].loadedModels.filter((m) => m.startsWith('training-graph:')).length).toBe(1); // one session for all three
   });
 
+  it('counts the steps of a loop that reports no output (budget 0: one step a request)', async () => {
+    const steps = bodySteps(3, 31);
+    const sizes: number[] = [];
+    const ran = await runAllSteps(onPool, 'step', start().inputs, { ...plan(steps, start().table), report: [] }, { budgetMs: 0, onChunk: (r) => void sizes.push(r.stepsDone) });
+    expect(sizes).toEqual([1, 1, 1]);
+    const whole = await runAllSteps(onPool, 'step', start().inputs, plan(steps, start().table));
+    expect(Array.from(ran.table!)).toEqual(Array.from(whole.table!));
+  });
+
   it('refuses a loop whose first step does not fit the graph, naming the input', async () => {
     const [step] = bodySteps(1, 19);
     const { table, inputs } = start();
