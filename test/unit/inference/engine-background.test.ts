@@ -20,7 +20,7 @@ describe('background work (training steps) on the engine pool', () => {
   });
   afterAll(() => pool.stop());
 
-  it('runs, and yields the worker to inference: a call arriving behind 40 queued steps waits at most for the one running', async () => {
+  it('runs on the training worker: a call arriving behind 40 queued steps does not wait for them', async () => {
     await pool.run(training, { features: rows(1) });
     await pool.infer(serving, { features: rows(1) });
     const order: string[] = [];
@@ -28,8 +28,9 @@ describe('background work (training steps) on the engine pool', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const call = pool.infer(serving, { features: rows(1) }).then(() => void order.push('inference'));
     await Promise.all([...steps, call]);
-    // NOTE: at most the step already running when the call came finishes first (no step waits in a worker's pipeline slot)
-    expect(order.indexOf('inference')).toBeLessThanOrEqual(1);
+    // NOTE: the steps run on the device's training worker, the call on its inference worker, side by side:
+    // it is answered while most of the queued steps still wait (queued ahead of it on one worker, it came last)
+    expect(order.indexOf('inference')).toBeLessThan(20);
     expect(order.filter((o) => o.startsWith('step'))).toHaveLength(40);
   });
 });
