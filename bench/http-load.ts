@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -171,4 +172,80 @@ function serveLoads(): void {
   process.on('disconnect', () => process.exit(0));
 }
 
+/**
+ * A wait on I/O that does no database work: a round trip over a local TCP socket to a process of
+ * its own that answers each message after the delay it asks for. The answer is read in the
+ * poll phase of the event loop, as a database reply is; a timer (setTimeout) fires only at the
+ * start of a loop turn, so on a busy loop it cannot hold a call as briefly as a commit does.
+ */
+export class DelayEcho {
+  private seq = 0;
+  private buffered: Buffer = Buffer.alloc(0);
+  private readonly waiting = new Map<number, () => void>();
+
+  private constructor(private readonly child: ChildProcess, private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+      let at = 0;
+      for (; at + 4 <= this.buffered.length; at += 4) {
+        const id = this.buffered.readUInt32LE(at);
+        this.waiting.get(id)?.();
+        this.waiting.delete(id);
+      }
+      this.buffered = this.buffered.subarray(at);
+    });
+  }
+
+  static async start(): Promise<DelayEcho> {
+    const self = join(__dirname, `http-load${extname(__filename)}`);
+    const execArgv = self.endsWith('.ts') ? ['--require', 'ts-node/register/transpile-only'] : [];
+    const child = fork(self, ['--delay-echo'], { execArgv });
+    const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    return new DelayEcho(child, socket);
+  }
+
+  /** Resolves when the echo process answers, `delayMs` after it read the message (whole ms, as its timers go). */
+  hold(delayMs: number): Promise<void> {
+    const id = (this.seq = (this.seq + 1) >>> 0);
+    const message = Buffer.alloc(8);
+    message.writeUInt32LE(id, 0);
+    message.writeUInt32LE(Math.max(0, Math.round(delayMs * 1000)), 4);
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.socket.write(message);
+    });
+  }
+
+  stop(): void {
+    this.socket.destroy();
+    this.child.kill();
+  }
+}
+
+/** The echo process: answers each 8-byte message (id, delay in µs) with its id after the delay. */
+function serveDelayEcho(): void {
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    let buffered: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      let at = 0;
+      for (; at + 8 <= buffered.length; at += 8) {
+        const answer = Buffer.alloc(4);
+        answer.writeUInt32LE(buffered.readUInt32LE(at), 0);
+        const delayUs = buffered.readUInt32LE(at + 4);
+        if (delayUs < 500) socket.write(answer);
+        else setTimeout(() => socket.write(answer), delayUs / 1000);
+      }
+      buffered = buffered.subarray(at);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as net.AddressInfo).port }));
+  process.on('disconnect', () => process.exit(0));
+}
+
 if (process.argv.includes('--load-generator') && process.send) serveLoads();
+if (process.argv.includes('--delay-echo') && process.send) serveDelayEcho();
