@@ -47,7 +47,10 @@ function createSink(dataSource: DataSource, hooks: ServiceHooks, logger: Logger,
   if (hooks.unmetered) return new UnmeteredRecorder();
   const options = defaultRecorderOptions(isEmbedded(dataSource), (error, calls) =>
     logger.error({ err: error, calls }, 'usage events could not be written; those calls were answered with an error and not billed'));
-  return new UsageRecorder(dataSource, { ...options, onFlushed: metrics && ((events, seconds) => metrics.usageFlushed(events, seconds)) });
+  return new UsageRecorder(dataSource, {
+    ...options, onFlushed: metrics && ((events, seconds) => metrics.usageFlushed(events, seconds)),
+    onRollFailed: (error) => logger.warn({ err: error }, 'could not roll the pending usage totals up; readers still count them, the next write retries'),
+  });
 }
 
 /** Builds every domain service once per server; requests reach them through `ctx.services`. */

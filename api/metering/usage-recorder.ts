@@ -57,6 +57,10 @@ export interface UsageRecorderOptions {
   onFlushFailed?: (error: unknown, calls: number) => void;
   /** Told after every flush, committed or not: events in it and seconds from start to commit (metrics). */
   onFlushed?: (events: number, seconds: number) => void;
+  /** How long after a write the pending usage totals are rolled up (default 1000 ms; see rollUpTotals). */
+  rollTotalsAfterMs?: number;
+  /** Told when a roll-up of the usage totals failed (the next write schedules another; readers stay exact meanwhile). */
+  onRollFailed?: (error: unknown) => void;
 }
 
 /** Runs a statement and returns its rows; on PostgreSQL as a named (prepared once per connection) statement. */
@@ -188,6 +192,8 @@ export class UsageRecorder implements UsageSink {
   private lastFlushAt = 0;
   private stopping = false;
   private timer?: NodeJS.Timeout;
+  private rollTimer?: NodeJS.Timeout;
+  private rolling?: Promise<void>;
   private readonly idle: Array<() => void> = [];
   private readonly sql: RunSql;
 
@@ -223,12 +229,39 @@ export class UsageRecorder implements UsageSink {
     return (result as unknown[])[1] as number ?? 0;
   }
 
-  /** Writes what is queued and waits for every flush in flight. */
+  /**
+   * Moves the usage totals of events inserted since the last roll-up (kept in usage_total_pending by
+   * usage_event's insert trigger, off the commit path) into the hourly and monthly totals. Readers
+   * are exact without it (they add what is pending); it keeps what they add small.
+   */
+  async rollUpTotals(): Promise<void> {
+    try {
+      await this.sql('usage_totals_roll', 'SELECT usage_totals_roll()', []);
+    } catch (error) {
+      this.options.onRollFailed?.(error);
+    }
+  }
+
+  /** Writes what is queued, waits for every flush in flight, then rolls the totals up if a write is pending. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.pump();
-    if (this.inFlight === 0 && this.queue.length === 0) return;
-    await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    const scheduled = this.rollTimer !== undefined;
+    clearTimeout(this.rollTimer);
+    this.rollTimer = undefined;
+    await this.rolling;
+    if (scheduled) await this.rollUpTotals();
+  }
+
+  /** A roll-up of the totals `rollTotalsAfterMs` after the first write since the last one. */
+  private scheduleRollUp(): void {
+    if (this.rollTimer || this.stopping) return;
+    this.rollTimer = setTimeout(() => {
+      this.rollTimer = undefined;
+      this.rolling = this.rollUpTotals().finally(() => (this.rolling = undefined));
+    }, this.options.rollTotalsAfterMs ?? 1000);
+    this.rollTimer.unref();
   }
 
   private schedule(): void {
@@ -291,10 +324,12 @@ export class UsageRecorder implements UsageSink {
       if (calls.every((c) => isGeneratedKey(c.idempotencyKey) && !c.stored)) {
         await this.sql('usage_insert_generated', INSERT_GENERATED_SQL, callColumns(calls));
         batch.forEach((p) => p.resolve({ recorded: true }));
+        this.scheduleRollUp();
         return;
       }
       const withAnswers = calls.filter((c) => c.stored);
       const inserted = await this.insertWithAnswers(calls, withAnswers);
+      this.scheduleRollUp();
       const existing = await this.findAll(withAnswers.filter((c) => !inserted.has(c)));
       for (const p of batch) {
         if (!p.call.stored || inserted.has(p.call)) p.resolve({ recorded: true });

@@ -11,11 +11,14 @@ export const NO_ID = '00000000-0000-0000-0000-000000000000';
  * windows, so that a month reads hundreds of rows instead of millions of events.
  *
  * NOTE: kept by statement triggers on usage_event (one per operation, which keeps
- * MonthlyUsageTotal in the same statement; see the usage-totals-one-trigger migration), in the
- * same transaction as every write there: inserts add, an update (a cancellation) moves its difference, TRUNCATE
- * empties it. So it is never behind the events, whoever writes them, and needs no job or
- * watermark. Inserts add to a row per key and hour in key order, so concurrent flushes queue
- * on a row briefly and never deadlock.
+ * MonthlyUsageTotal in the same statement). An insert's trigger appends its sums per key and
+ * hour to usage_total_pending (a table without indexes: next to nothing on the commit path), and
+ * usage_totals_roll() moves them here in one statement (the recorder calls it about a second
+ * after it wrote); readers add the pending rows of their hours (countedUsageRows), so they are
+ * never behind the events, whoever writes them. An update (a cancellation) rolls the pending rows
+ * up, then moves its difference, in its own transaction; TRUNCATE empties both. Roll-ups take
+ * an advisory lock and add in key order, so they and corrections never deadlock. See the
+ * usage-totals-pending migration.
  */
 @Entity('hourly_usage_total')
 @Index(['organizationId', 'hour'])

@@ -8,11 +8,13 @@ import { Meter } from './meter.enum';
  * subscription. The read model of billing periods (calendar months): closing a period or
  * previewing the open one reads a row per line instead of every event, exactly.
  *
- * NOTE: kept by statement triggers on usage_event, the same ones as HourlyUsageTotal (one
- * statement writes both), in the same transaction as every write there: inserts add, an update (a
- * cancellation, a corrected quantity) moves its difference, deletes subtract, TRUNCATE empties
- * it; rows are added to in key order, so concurrent writers never deadlock. Reconciliation does
- * not read it: it recomputes every line from the events, which proves this table right.
+ * NOTE: kept from usage_event together with HourlyUsageTotal (one statement writes both):
+ * inserted events reach it through usage_total_pending and usage_totals_roll() (off the commit
+ * path, see the usage-totals-pending migration), so readers add the pending rows of the month
+ * (BilledUsageQuery); an update (a cancellation, a corrected quantity) rolls the pending rows up
+ * and moves its difference, deletes subtract, TRUNCATE empties it, each in the writer's
+ * transaction; rows are added to in key order, so concurrent writers never deadlock.
+ * Reconciliation does not read it: it recomputes every line from the events, which proves this table right.
  */
 @Entity('monthly_usage_total')
 export class MonthlyUsageTotal {

@@ -92,6 +92,32 @@ describe('hourly usage totals', () => {
     expect(await db.query('SELECT * FROM hourly_usage_total')).toEqual([]);
   });
 
+  it('hold inserted events as pending until rolled up; totals and pending together always equal the events', async () => {
+    const keys = await insertEvents([
+      { at: `${DAY}T01:10:00Z`, quantity: 3 }, { at: `${DAY}T01:20:00Z`, quantity: 5 }, { at: `${DAY}T02:00:00Z`, quantity: 7, meter: Meter.COMPUTE_MS },
+      { at: `${DAY}T02:30:00Z`, quantity: 11, org: ORGS[1] },
+    ]);
+    const WITH_PENDING = `SELECT hour, organization_id, model_id, subscription_id, api_key_id, meter, sum(quantity)::text AS quantity, sum(events)::int AS events
+      FROM (SELECT * FROM hourly_usage_total WHERE events > 0 UNION ALL SELECT hour, organization_id, model_id, subscription_id, api_key_id, meter, quantity, events FROM usage_total_pending) t
+      GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`;
+    const [{ pending }] = await db.query('SELECT count(*)::int AS pending FROM usage_total_pending');
+    expect(pending).toBe(3); // the two 01:00 events share a key: one row per key and hour of the statement
+    expect(await db.query(TOTALS)).toEqual([]);
+    expect(await db.query(WITH_PENDING)).toEqual(await db.query(EVENT_SUMS));
+    // A correction rolls the pending rows up first, so the totals it subtracts from hold the event.
+    await db.query(`UPDATE usage_event SET canceled_at = now(), cancel_reason = 'test' WHERE idempotency_key = $1`, [keys[0]]);
+    expect(await db.query('SELECT count(*)::int AS pending FROM usage_total_pending')).toEqual([{ pending: 0 }]);
+    expect(await db.query(TOTALS)).toEqual(await db.query(EVENT_SUMS));
+    await insertEvents([{ at: `${DAY}T01:40:00Z`, quantity: 13 }]);
+    expect(await db.query(WITH_PENDING)).toEqual(await db.query(EVENT_SUMS));
+    await db.query('SELECT usage_totals_roll()');
+    expect(await db.query('SELECT count(*)::int AS pending FROM usage_total_pending')).toEqual([{ pending: 0 }]);
+    expect(await db.query(TOTALS)).toEqual(await db.query(EVENT_SUMS));
+    await insertEvents([{ at: `${DAY}T03:40:00Z`, quantity: 17 }]);
+    await db.query('TRUNCATE usage_event');
+    expect(await db.query('SELECT count(*)::int AS pending FROM usage_total_pending')).toEqual([{ pending: 0 }]);
+  });
+
   describe('usage queries and quota seeding over whole and partial hours', () => {
     const service = new UsageQueryService({ hourlyTotals: 'always' });
     const ctx = () => ({
