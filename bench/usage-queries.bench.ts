@@ -61,9 +61,13 @@ export async function seedUsageAtScale(db: { query(sql: string, params?: unknown
      ORDER BY c.n`,
     [from.toISOString(), (to.getTime() - from.getTime()) / (calls + 1), calls],
   );
-  // NOTE: the steady state autovacuum keeps: statistics, and BRIN ranges summarised.
+  // NOTE: the steady state autovacuum keeps: statistics, and BRIN ranges summarised; and the state
+  // the recorder keeps, which rolls pending totals up a second after a write
+  await db.query('SELECT usage_totals_roll()');
   await db.query('VACUUM (ANALYZE) usage_event');
   await db.query('VACUUM (ANALYZE) hourly_usage_total');
+  await db.query('VACUUM (ANALYZE) monthly_usage_total');
+  await db.query('VACUUM (ANALYZE) usage_total_pending');
   return { events: calls * 3, from, to, partnerId: `${PARTNER_IDS}000000000001`, vendorId: `${VENDOR_IDS}000000000001` };
 }
 
