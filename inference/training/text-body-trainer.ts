@@ -105,6 +105,13 @@ function compactRowIds(values: ArrayLike<number>): { rows: number[]; tokenRows: 
   return { rows, tokenRows: int64ArrayOf(wide) };
 }
 
+/**
+ * Epoch ends (validation, checkpoint) that may wait behind the steps. NOTE: a checkpoint is
+ * written once the steps before it are billed (two commits): at two, the next epoch's steps
+ * waited on those commits whenever the database answered slower than the worker ran an epoch.
+ */
+const EPOCH_ENDS_AHEAD = 4;
+
 /** An epoch's batches and their steps' feeds, with each step's table rows as numbers (to mark them touched). */
 interface EpochPlan {
   batches: number[][];
@@ -140,10 +147,11 @@ export class TextBodyTrainer {
     const first = options.resumeFrom ? options.resumeFrom.epoch + 1 : options.firstEpoch;
     const tokenIds = numbersOfInt64(data.ids);
     let plan = first <= options.lastEpoch ? this.epochPlan(data, tokenIds, options, first) : undefined;
+    // the validation rows' feeds, made once: each epoch's end only gathers their table rows
+    const validation = options.validation && this.evaluationPlan(options.validation);
     // NOTE: an epoch's end (its validation, then its checkpoint) runs while the next epochs' steps do, in
-    // epoch order; the steps go at most two epochs ahead of the last checkpoint written
-    let epochEnd: Promise<void> = Promise.resolve();
-    let endBefore: Promise<void> = Promise.resolve();
+    // epoch order; the steps go at most EPOCH_ENDS_AHEAD epochs ahead of the last epoch end done
+    const ends: Array<Promise<void>> = [];
     for (let epoch = first; epoch <= options.lastEpoch; epoch++) {
       const totals = { loss: 0, accuracy: 0, steps: 0 };
       const { batches, steps, stepRows } = plan!;
@@ -171,20 +179,19 @@ export class TextBodyTrainer {
       try {
         ran = await running;
       } catch (error) {
-        await epochEnd; // the epochs done are still validated and checkpointed
+        await ends.at(-1); // the epochs done are still validated and checkpointed
         throw error;
       }
-      await endBefore;
+      if (ends.length >= EPOCH_ENDS_AHEAD) await ends.shift();
       plan = await next;
       head = ran.state;
       table = ran.table!;
       const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / data.labels.length, accuracy: totals.accuracy / data.labels.length, endedAt: new Date() };
       // taken now, before the table goes back to the worker with the next epoch's steps
-      const evaluation = options.validation && this.evaluationFeeds({ embedding: table, head: this.headOf(head) }, options.validation);
+      const evaluation = validation && this.evaluationFeeds(validation, { embedding: table, head: this.headOf(head) });
       const checkpoint = { epoch, step, state: this.snapshot(table, touched, head) };
-      const previous = epochEnd;
-      endBefore = previous;
-      epochEnd = (async () => {
+      const previous = ends.at(-1);
+      const epochEnd = (async () => {
         await previous;
         if (evaluation) {
           const out = await this.runner.run(this.graphs.evaluate, evaluation);
@@ -193,21 +200,33 @@ export class TextBodyTrainer {
         await options.onCheckpoint?.(checkpoint, report);
       })();
       epochEnd.catch(() => undefined); // awaited later (see above); this only keeps a failure from counting as unhandled meanwhile
+      ends.push(epochEnd);
     }
-    await epochEnd;
+    await ends.at(-1);
     return { embedding: table, head: this.headOf(head) };
   }
 
   /** Loss and accuracy of weights on a data set through the eval graph (one run, the rows its texts use). */
   async evaluate(weights: TextClassifierWeights, data: TokenizedSet): Promise<{ loss: number; accuracy: number }> {
-    const out = await this.runner.run(this.graphs.evaluate, this.evaluationFeeds(weights, data));
+    const out = await this.runner.run(this.graphs.evaluate, this.evaluationFeeds(this.evaluationPlan(data), weights));
     return { loss: floatDataOrThrow(out.loss, 'loss')[0], accuracy: floatDataOrThrow(out.accuracy, 'accuracy')[0] };
   }
 
-  /** The eval graph's feeds for weights on a data set (the rows its texts use, copied from the table now). */
-  private evaluationFeeds(weights: TextClassifierWeights, data: TokenizedSet): Record<string, EngineTensor> {
-    const rows = data.labels.map((_, i) => i);
-    return { ...this.batchFeeds(data, numbersOfInt64(data.ids), rows, weights.embedding).feeds, ...this.headTensors(weights.head) };
+  /** A data set's eval feeds but the table rows it uses (a step's feeds over all its texts). */
+  private evaluationPlan(data: TokenizedSet): { feeds: Record<string, EngineTensor>; tableRows: number[] } {
+    const { feeds: { embedding_row_ids: _ids, ...feeds }, tableRows } = this.stepFeeds(data, numbersOfInt64(data.ids), data.labels.map((_, i) => i));
+    return { feeds, tableRows };
+  }
+
+  /** The eval graph's feeds for weights: the plan's, its table rows gathered (copied from the table now), the head. */
+  private evaluationFeeds(plan: { feeds: Record<string, EngineTensor>; tableRows: number[] }, weights: TextClassifierWeights): Record<string, EngineTensor> {
+    const { dim } = this.shape;
+    const { tableRows } = plan;
+    const gathered = new Float32Array(tableRows.length * dim);
+    for (let i = 0; i < tableRows.length; i++) {
+      for (let d = 0, from = tableRows[i] * dim, to = i * dim; d < dim; d++) gathered[to + d] = weights.embedding[from + d];
+    }
+    return { ...plan.feeds, embedding_rows: floatTensor(gathered, [tableRows.length, dim]), ...this.headTensors(weights.head) };
   }
 
   /**
@@ -313,16 +332,5 @@ export class TextBodyTrainer {
       embedding_row_ids: int64Tensor(compact.rows, [compact.rows.length]),
     };
     return { feeds, tableRows: compact.rows };
-  }
-
-  /** {@link stepFeeds} with the rows gathered from `table` here (for a single run: the eval graph). */
-  private batchFeeds(data: TokenizedSet, tokenIds: ArrayLike<number>, rows: number[], table: Float32Array): { feeds: Record<string, EngineTensor>; rows: number[] } {
-    const { dim } = this.shape;
-    const { feeds: { embedding_row_ids: _ids, ...feeds }, tableRows } = this.stepFeeds(data, tokenIds, rows);
-    const gathered = new Float32Array(tableRows.length * dim);
-    for (let i = 0; i < tableRows.length; i++) {
-      for (let d = 0, from = tableRows[i] * dim, to = i * dim; d < dim; d++) gathered[to + d] = table[from + d];
-    }
-    return { rows: tableRows, feeds: { ...feeds, embedding_rows: floatTensor(gathered, [tableRows.length, dim]) } };
   }
 }
