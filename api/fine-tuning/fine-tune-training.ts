@@ -272,8 +272,7 @@ export class FineTuneTraining {
     })));
     const existing = await ctx.db.findOneBy(ModelVersion, { modelId: model.id, version: '1' });
     if (existing) return { model, version: existing };
-    // NOTE: a view of the built bytes, not Buffer.from(bytes) (which copies a Uint8Array element by element: ~2.4 ms and 4 MB more on the event loop)
-    const file = await this.deps.files.save(Readable.from(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), job.organizationId, FilePurpose.MODEL);
+    const file = await this.deps.files.save(Readable.from(chunksOf(bytes, SAVE_CHUNK_BYTES)), job.organizationId, FilePurpose.MODEL);
     const result = await this.deps.modelVersions.publish(ctx, {
       modelId: model.globalId, fileId: toGlobalId('File', file.id), version: '1', labels, preprocessing: baseVersion.preprocessing ?? undefined,
     });
@@ -381,6 +380,18 @@ class StepMeter {
     await Promise.allSettled(this.pending.splice(0));
     await this.writing;
   }
+}
+
+/**
+ * NOTE: the built model goes to the file store as views of 256 KB, not one Buffer: the store
+ * hashes each chunk as it passes, so one chunk of the whole 4 MB file held the event loop for its
+ * whole digest (and Buffer.from(bytes) copied it element by element first, ~2.4 ms more), right
+ * as training ends, while inference is served.
+ */
+const SAVE_CHUNK_BYTES = 256 * 1024;
+
+function* chunksOf(bytes: Uint8Array, size: number): Generator<Buffer> {
+  for (let at = 0; at < bytes.byteLength; at += size) yield Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(size, bytes.byteLength - at));
 }
 
 function pct(x: number): string {
