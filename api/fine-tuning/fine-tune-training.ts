@@ -15,6 +15,7 @@ import { toGlobalId } from '../../schema/common/global-id';
 import { Dataset, DatasetRow } from '../../schema/fine-tuning/dataset.entity';
 import { FineTuneCheckpoint } from '../../schema/fine-tuning/fine-tune-checkpoint.entity';
 import { FineTuneBaseline, FineTuneJob } from '../../schema/fine-tuning/fine-tune-job.entity';
+import { FineTuneEventLevel, FineTuneEventType } from '../../schema/fine-tuning/fine-tuning.enums';
 import { Meter } from '../../schema/metering/meter.enum';
 import { RequestContext } from '../context';
 import type { FileStore } from '../catalogue/file-store.service';
@@ -271,7 +272,7 @@ export class FineTuneTraining {
     })));
     const existing = await ctx.db.findOneBy(ModelVersion, { modelId: model.id, version: '1' });
     if (existing) return { model, version: existing };
-    const file = await this.deps.files.save(Readable.from(Buffer.from(bytes)), job.organizationId, FilePurpose.MODEL);
+    const file = await this.deps.files.save(Readable.from(chunksOf(bytes, SAVE_CHUNK_BYTES)), job.organizationId, FilePurpose.MODEL);
     const result = await this.deps.modelVersions.publish(ctx, {
       modelId: model.globalId, fileId: toGlobalId('File', file.id), version: '1', labels, preprocessing: baseVersion.preprocessing ?? undefined,
     });
@@ -282,6 +283,19 @@ export class FineTuneTraining {
     return { model, version: result.value };
   }
 }
+
+/**
+ * NOTE: an epoch's checkpoint, the job's trained steps and the epoch's METRICS event in ONE
+ * statement (a data-modifying CTE: all three or none, as the transaction it replaces): one round
+ * trip instead of five, and none of the ORM's per-entity work on the API's event loop, 12 times a job.
+ */
+const WRITE_CHECKPOINT_SQL = `WITH checkpoint AS (
+    INSERT INTO fine_tune_checkpoint (job_id, epoch, step, metrics, state) VALUES ($1::uuid, $2::int, $3::int, $4::jsonb, $5::bytea) RETURNING job_id
+  ), job AS (
+    UPDATE fine_tune_job SET trained_steps = $3::int, updated_at = now() WHERE id = (SELECT job_id FROM checkpoint)
+  )
+  INSERT INTO fine_tune_event (job_id, at, level, type, message, metrics)
+    SELECT job_id, $6::timestamptz, '${FineTuneEventLevel.INFO}', '${FineTuneEventType.METRICS}', $7::text, $4::jsonb FROM checkpoint`;
 
 /**
  * Bills each step (TRAINING_STEPS 1 and its COMPUTE_MS, keyed by job and step, so a step
@@ -356,11 +370,8 @@ class StepMeter {
     const jobId = this.job.id;
     const of = stage === 'head' ? `${report.epoch}/${this.epochs}` : `${report.epoch}/${2 * this.epochs} (body and head)`;
     const state = packTensors(checkpoint.state);
-    await this.deps.dataSource.transaction(async (tx) => {
-      await tx.save(tx.create(FineTuneCheckpoint, { jobId, epoch: checkpoint.epoch, step: checkpoint.step, metrics, state }));
-      await tx.update(FineTuneJob, { id: jobId }, { trainedSteps: checkpoint.step });
-      await logMetrics(tx, jobId, `Epoch ${of}: train loss ${report.loss.toFixed(4)}, validation loss ${(report.validationLoss ?? NaN).toFixed(4)}, validation accuracy ${pct(report.validationAccuracy ?? NaN)}`, metrics, at);
-    });
+    const message = `Epoch ${of}: train loss ${report.loss.toFixed(4)}, validation loss ${(report.validationLoss ?? NaN).toFixed(4)}, validation accuracy ${pct(report.validationAccuracy ?? NaN)}`;
+    await this.deps.dataSource.query(WRITE_CHECKPOINT_SQL, [jobId, checkpoint.epoch, checkpoint.step, JSON.stringify(metrics), state, at.toISOString(), message]);
   }
 
   /** Waits for the bills and checkpoint writes in flight (after a stop, the steps done are billed); rethrows a failed write. */
@@ -369,6 +380,18 @@ class StepMeter {
     await Promise.allSettled(this.pending.splice(0));
     await this.writing;
   }
+}
+
+/**
+ * NOTE: the built model goes to the file store as views of 256 KB, not one Buffer: the store
+ * hashes each chunk as it passes, so one chunk of the whole 4 MB file held the event loop for its
+ * whole digest (and Buffer.from(bytes) copied it element by element first, ~2.4 ms more), right
+ * as training ends, while inference is served.
+ */
+const SAVE_CHUNK_BYTES = 256 * 1024;
+
+function* chunksOf(bytes: Uint8Array, size: number): Generator<Buffer> {
+  for (let at = 0; at < bytes.byteLength; at += size) yield Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(size, bytes.byteLength - at));
 }
 
 function pct(x: number): string {

@@ -51,11 +51,11 @@ function elementTypeOf(value: OnnxTensorValue): OnnxElementType {
   return 'bool';
 }
 
-/** Builds a TensorProto with little-endian raw data. */
-export function tensorProto(name: string, value: OnnxTensorValue): onnx.ITensorProto {
+/** Builds a TensorProto with little-endian raw data (a copy of the value's, or with `view`, its own bytes). */
+export function tensorProto(name: string, value: OnnxTensorValue, view = false): onnx.ITensorProto {
   const { data } = value;
-  const rawData = new Uint8Array(data.byteLength);
-  rawData.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const rawData = view ? bytes : bytes.slice();
   return { name, dims: value.dims, dataType: DATA_TYPE[elementTypeOf(value)], rawData };
 }
 
@@ -106,9 +106,13 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  /** Adds a float32 initializer. */
+  /**
+   * Adds a float32 initializer (a copy of `data`). NOTE: the copy is the tensor's raw data as is,
+   * not copied again: a text model's 4 MB table was copied twice before the encoder's own copy.
+   */
   floats(name: string, dims: number[], data: Float32Array | number[]): string {
-    return this.initializer(name, { dims, data: Float32Array.from(data) });
+    this.initializers.push(tensorProto(name, { dims, data: Float32Array.from(data) }, true));
+    return name;
   }
 
   /** Adds an int64 initializer (handy for shapes and axes). */

@@ -56,10 +56,42 @@ export interface TextBodyGraphIds {
  * position among them (what a body step or eval graph takes as `token_rows`).
  */
 export function compactRows(ids: BigInt64Array): { rows: number[]; tokenRows: BigInt64Array } {
-  const position = new Map<number, number>();
+  return compactRowIds(numbersOfInt64(ids));
+}
+
+/** Each table row's position + 1 among a call's distinct rows (0: not seen), reset after each call. */
+let rowPositions = new Int32Array(0);
+/** Largest row id {@link compactRowIds} indexes a scratch array by; beyond it a Map does. */
+const MAX_INDEXED_ROW = 1 << 22;
+
+/**
+ * {@link compactRows} of ids given as numbers. NOTE: positions are looked up in a reused
+ * scratch array, not a Map: a job compacts every step's rows on the API's event loop each
+ * epoch, and a Map per step was the largest share of its garbage (more major collections
+ * while it trains, each a pause for the inference calls on that loop).
+ */
+function compactRowIds(values: ArrayLike<number>): { rows: number[]; tokenRows: BigInt64Array } {
+  let indexed = true;
+  for (let i = 0; i < values.length && indexed; i++) indexed = values[i] >= 0 && values[i] <= MAX_INDEXED_ROW && Number.isInteger(values[i]);
   const rows: number[] = [];
-  const values = numbersOfInt64(ids);
-  const positions = new Array<number>(values.length);
+  const positions = new Int32Array(values.length);
+  if (indexed) {
+    for (let i = 0; i < values.length; i++) if (values[i] >= rowPositions.length) rowPositions = new Int32Array(Math.max(values[i] + 1, 2 * rowPositions.length));
+    for (let i = 0; i < values.length; i++) {
+      const id = values[i];
+      let at = rowPositions[id] - 1;
+      if (at < 0) {
+        at = rows.length;
+        rowPositions[id] = at + 1;
+        rows.push(id);
+      }
+      positions[i] = at;
+    }
+    for (const row of rows) rowPositions[row] = 0;
+    return { rows, tokenRows: int64ArrayOf(positions) };
+  }
+  const position = new Map<number, number>();
+  const wide = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) {
     const id = values[i];
     let at = position.get(id);
@@ -68,9 +100,23 @@ export function compactRows(ids: BigInt64Array): { rows: number[]; tokenRows: Bi
       position.set(id, at);
       rows.push(id);
     }
-    positions[i] = at;
+    wide[i] = at;
   }
-  return { rows, tokenRows: int64ArrayOf(positions) };
+  return { rows, tokenRows: int64ArrayOf(wide) };
+}
+
+/**
+ * Epoch ends (validation, checkpoint) that may wait behind the steps. NOTE: a checkpoint is
+ * written once the steps before it are billed (two commits): at two, the next epoch's steps
+ * waited on those commits whenever the database answered slower than the worker ran an epoch.
+ */
+const EPOCH_ENDS_AHEAD = 4;
+
+/** An epoch's batches and their steps' feeds, with each step's table rows as numbers (to mark them touched). */
+interface EpochPlan {
+  batches: number[][];
+  steps: Array<Record<string, EngineTensor>>;
+  stepRows: number[][];
 }
 
 /**
@@ -93,19 +139,22 @@ export class TextBodyTrainer {
   async train(data: TokenizedSet, options: TextBodyTrainingOptions): Promise<TextClassifierWeights> {
     const { dim } = this.shape;
     let table: Float32Array = Float32Array.from(options.initial.embedding);
-    const touched = new Set<number>();
+    // NOTE: a byte per table row (1: changed since `initial`), marked from each step's row ids as plain numbers
+    const touched = new Uint8Array(this.shape.spec.buckets);
     let head: Record<string, EngineTensor> = this.headTensors(options.initial.head);
     if (options.resumeFrom) ({ head } = this.restore(options.resumeFrom.state, table, touched));
     let step = options.resumeFrom?.step ?? options.stepsBefore ?? 0;
     const first = options.resumeFrom ? options.resumeFrom.epoch + 1 : options.firstEpoch;
-    let plan = first <= options.lastEpoch ? this.epochPlan(data, options, first) : undefined;
+    const tokenIds = numbersOfInt64(data.ids);
+    let plan = first <= options.lastEpoch ? this.epochPlan(data, tokenIds, options, first) : undefined;
+    // the validation rows' feeds, made once: each epoch's end only gathers their table rows
+    const validation = options.validation && this.evaluationPlan(options.validation);
     // NOTE: an epoch's end (its validation, then its checkpoint) runs while the next epochs' steps do, in
-    // epoch order; the steps go at most two epochs ahead of the last checkpoint written
-    let epochEnd: Promise<void> = Promise.resolve();
-    let endBefore: Promise<void> = Promise.resolve();
+    // epoch order; the steps go at most EPOCH_ENDS_AHEAD epochs ahead of the last epoch end done
+    const ends: Array<Promise<void>> = [];
     for (let epoch = first; epoch <= options.lastEpoch; epoch++) {
       const totals = { loss: 0, accuracy: 0, steps: 0 };
-      const { batches, steps } = plan!;
+      const { batches, steps, stepRows } = plan!;
       // NOTE: the epoch's steps run back to back in the worker, which keeps the table and gathers each step's rows
       const running = runAllSteps(this.runner, this.graphs.step, { ...head, learning_rate: floatTensor(Float32Array.of(options.learningRate), []) }, {
         steps, carry: { weight: 'weight_next', bias: 'bias_next' }, report: ['loss', 'accuracy'],
@@ -115,7 +164,7 @@ export class TextBodyTrainer {
         onChunk: async (result, firstStep) => {
           for (let i = 0; i < result.stepsDone; i++) {
             const rows = batches[firstStep + i];
-            for (const row of steps[firstStep + i].embedding_row_ids.data as BigInt64Array) touched.add(Number(row));
+            for (const row of stepRows[firstStep + i]) touched[row] = 1;
             const loss = result.reports.loss[i];
             totals.loss += loss * rows.length;
             totals.accuracy += result.reports.accuracy[i] * rows.length;
@@ -125,25 +174,24 @@ export class TextBodyTrainer {
         },
       });
       // NOTE: the next epoch's steps are made while the worker runs this one's (a timer, so this epoch's request goes out first)
-      const next = epoch < options.lastEpoch ? new Promise<typeof plan>((resolve) => setTimeout(() => resolve(this.epochPlan(data, options, epoch + 1)), 0)) : undefined;
+      const next = epoch < options.lastEpoch ? new Promise<typeof plan>((resolve) => setTimeout(() => resolve(this.epochPlan(data, tokenIds, options, epoch + 1)), 0)) : undefined;
       let ran: Awaited<typeof running>;
       try {
         ran = await running;
       } catch (error) {
-        await epochEnd; // the epochs done are still validated and checkpointed
+        await ends.at(-1); // the epochs done are still validated and checkpointed
         throw error;
       }
-      await endBefore;
+      if (ends.length >= EPOCH_ENDS_AHEAD) await ends.shift();
       plan = await next;
       head = ran.state;
       table = ran.table!;
       const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / data.labels.length, accuracy: totals.accuracy / data.labels.length, endedAt: new Date() };
       // taken now, before the table goes back to the worker with the next epoch's steps
-      const evaluation = options.validation && this.evaluationFeeds({ embedding: table, head: this.headOf(head) }, options.validation);
+      const evaluation = validation && this.evaluationFeeds(validation, { embedding: table, head: this.headOf(head) });
       const checkpoint = { epoch, step, state: this.snapshot(table, touched, head) };
-      const previous = epochEnd;
-      endBefore = previous;
-      epochEnd = (async () => {
+      const previous = ends.at(-1);
+      const epochEnd = (async () => {
         await previous;
         if (evaluation) {
           const out = await this.runner.run(this.graphs.evaluate, evaluation);
@@ -152,21 +200,33 @@ export class TextBodyTrainer {
         await options.onCheckpoint?.(checkpoint, report);
       })();
       epochEnd.catch(() => undefined); // awaited later (see above); this only keeps a failure from counting as unhandled meanwhile
+      ends.push(epochEnd);
     }
-    await epochEnd;
+    await ends.at(-1);
     return { embedding: table, head: this.headOf(head) };
   }
 
   /** Loss and accuracy of weights on a data set through the eval graph (one run, the rows its texts use). */
   async evaluate(weights: TextClassifierWeights, data: TokenizedSet): Promise<{ loss: number; accuracy: number }> {
-    const out = await this.runner.run(this.graphs.evaluate, this.evaluationFeeds(weights, data));
+    const out = await this.runner.run(this.graphs.evaluate, this.evaluationFeeds(this.evaluationPlan(data), weights));
     return { loss: floatDataOrThrow(out.loss, 'loss')[0], accuracy: floatDataOrThrow(out.accuracy, 'accuracy')[0] };
   }
 
-  /** The eval graph's feeds for weights on a data set (the rows its texts use, copied from the table now). */
-  private evaluationFeeds(weights: TextClassifierWeights, data: TokenizedSet): Record<string, EngineTensor> {
-    const rows = data.labels.map((_, i) => i);
-    return { ...this.batchFeeds(data, rows, weights.embedding).feeds, ...this.headTensors(weights.head) };
+  /** A data set's eval feeds but the table rows it uses (a step's feeds over all its texts). */
+  private evaluationPlan(data: TokenizedSet): { feeds: Record<string, EngineTensor>; tableRows: number[] } {
+    const { feeds: { embedding_row_ids: _ids, ...feeds }, tableRows } = this.stepFeeds(data, numbersOfInt64(data.ids), data.labels.map((_, i) => i));
+    return { feeds, tableRows };
+  }
+
+  /** The eval graph's feeds for weights: the plan's, its table rows gathered (copied from the table now), the head. */
+  private evaluationFeeds(plan: { feeds: Record<string, EngineTensor>; tableRows: number[] }, weights: TextClassifierWeights): Record<string, EngineTensor> {
+    const { dim } = this.shape;
+    const { tableRows } = plan;
+    const gathered = new Float32Array(tableRows.length * dim);
+    for (let i = 0; i < tableRows.length; i++) {
+      for (let d = 0, from = tableRows[i] * dim, to = i * dim; d < dim; d++) gathered[to + d] = weights.embedding[from + d];
+    }
+    return { ...plan.feeds, embedding_rows: floatTensor(gathered, [tableRows.length, dim]), ...this.headTensors(weights.head) };
   }
 
   /**
@@ -175,32 +235,39 @@ export class TextBodyTrainer {
    */
   weightsOf(state: Record<string, EngineTensor>, initial: Float32Array): TextClassifierWeights {
     const table = Float32Array.from(initial);
-    const { head } = this.restore(state, table, new Set());
+    const { head } = this.restore(state, table, new Uint8Array(this.shape.spec.buckets));
     return { embedding: table, head: this.headOf(head) };
   }
 
-  /** A checkpoint's state: the rows changed since the start (ids and values, copied now) and the head. */
-  private snapshot(table: Float32Array, touched: Set<number>, head: Record<string, EngineTensor>): Record<string, EngineTensor> {
+  /** A checkpoint's state: the rows changed since the start (ids ascending and values, copied now) and the head. */
+  private snapshot(table: Float32Array, touched: Uint8Array, head: Record<string, EngineTensor>): Record<string, EngineTensor> {
     const { dim } = this.shape;
-    const ids = [...touched].sort((a, b) => a - b);
-    const values = new Float32Array(ids.length * dim);
-    ids.forEach((row, i) => values.set(table.subarray(row * dim, (row + 1) * dim), i * dim));
+    let count = 0;
+    for (let row = 0; row < touched.length; row++) count += touched[row];
+    const ids = new Int32Array(count);
+    const values = new Float32Array(count * dim);
+    for (let row = 0, i = 0; row < touched.length; row++) {
+      if (!touched[row]) continue;
+      ids[i] = row;
+      for (let d = 0, from = row * dim, to = i * dim; d < dim; d++) values[to + d] = table[from + d];
+      i++;
+    }
     return {
-      embedding_row_ids: int64Tensor(ids, [ids.length]),
-      embedding_row_values: floatTensor(values, [ids.length, dim]),
+      embedding_row_ids: int64Tensor(ids, [count]),
+      embedding_row_values: floatTensor(values, [count, dim]),
       weight: { ...head.weight, data: Float32Array.from(floatDataOrThrow(head.weight, 'weight')) },
       bias: { ...head.bias, data: Float32Array.from(floatDataOrThrow(head.bias, 'bias')) },
     };
   }
 
   /** Writes a checkpoint's rows into `table` (marking them touched); returns its head. */
-  private restore(state: Record<string, EngineTensor>, table: Float32Array, touched: Set<number>): { head: Record<string, EngineTensor> } {
+  private restore(state: Record<string, EngineTensor>, table: Float32Array, touched: Uint8Array): { head: Record<string, EngineTensor> } {
     const { dim, spec } = this.shape;
     if (state.embedding) {
       const whole = floatDataOrThrow(state.embedding, 'embedding');
       if (whole.length !== table.length) throw new Error(`checkpoint embedding has ${whole.length} values, the table ${table.length}`);
       table.set(whole);
-      for (let row = 0; row < spec.buckets; row++) touched.add(row);
+      touched.fill(1);
     } else {
       const ids = int64DataOrThrow(state.embedding_row_ids, 'embedding_row_ids');
       const values = floatDataOrThrow(state.embedding_row_values, 'embedding_row_values');
@@ -209,7 +276,7 @@ export class TextBodyTrainer {
         const row = Number(id);
         if (!(row >= 0 && row < spec.buckets)) throw new Error(`checkpoint embedding row ${row} is outside 0..${spec.buckets - 1}`);
         table.set(values.subarray(i * dim, (i + 1) * dim), row * dim);
-        touched.add(row);
+        touched[row] = 1;
       });
     }
     return { head: this.headTensors({ weight: floatDataOrThrow(state.weight, 'weight'), bias: floatDataOrThrow(state.bias, 'bias') }) };
@@ -227,38 +294,43 @@ export class TextBodyTrainer {
   }
 
   /** An epoch's batches (a seeded shuffle, as the head trainer's) and their steps' feeds. */
-  private epochPlan(data: TokenizedSet, options: TextBodyTrainingOptions, epoch: number): { batches: number[][]; steps: Array<Record<string, EngineTensor>> } {
+  private epochPlan(data: TokenizedSet, tokenIds: ArrayLike<number>, options: TextBodyTrainingOptions, epoch: number): EpochPlan {
     const order = new SeededRandom(epochSeed(options.seed, epoch)).shuffle(data.labels.map((_, i) => i));
     const batches: number[][] = [];
     for (let start = 0; start < order.length; start += options.batchSize) batches.push(order.slice(start, start + options.batchSize));
-    return { batches, steps: batches.map((rows) => this.stepFeeds(data, rows)) };
+    const steps: Array<Record<string, EngineTensor>> = [];
+    const stepRows: number[][] = [];
+    for (const rows of batches) {
+      const { feeds, tableRows } = this.stepFeeds(data, tokenIds, rows);
+      steps.push(feeds);
+      stepRows.push(tableRows);
+    }
+    return { batches, steps, stepRows };
   }
 
-  /** A step's feeds: the rows' tokens as positions among the distinct table rows they use, and those rows' ids (the loop gathers them). */
-  private stepFeeds(data: TokenizedSet, rows: number[]): Record<string, EngineTensor> {
+  /**
+   * A step's feeds: the rows' tokens as positions among the distinct table rows they use, and
+   * those rows' ids (the loop gathers them); `tokenIds` are `data.ids` as numbers. NOTE: plain
+   * loops copy each text's tokens (a subarray per text cost more garbage than the copy).
+   */
+  private stepFeeds(data: TokenizedSet, tokenIds: ArrayLike<number>, rows: number[]): { feeds: Record<string, EngineTensor>; tableRows: number[] } {
     const length = this.shape.spec.sequenceLength;
-    const ids = new BigInt64Array(rows.length * length);
+    // token ids are table rows (small): an Int32Array, unless numbersOfInt64 found wider ones
+    const ids = Array.isArray(tokenIds) ? new Array<number>(rows.length * length) : new Int32Array(rows.length * length);
     const weights = new Float32Array(rows.length * length);
-    rows.forEach((row, i) => {
-      ids.set(data.ids.subarray(row * length, (row + 1) * length), i * length);
-      weights.set(data.weights.subarray(row * length, (row + 1) * length), i * length);
-    });
-    const compact = compactRows(ids);
-    return {
+    for (let i = 0; i < rows.length; i++) {
+      for (let j = 0, from = rows[i] * length, to = i * length; j < length; j++) {
+        ids[to + j] = tokenIds[from + j];
+        weights[to + j] = data.weights[from + j];
+      }
+    }
+    const compact = compactRowIds(ids);
+    const feeds: Record<string, EngineTensor> = {
       token_rows: { type: 'int64', dims: [rows.length, length], data: compact.tokenRows },
       token_weights: floatTensor(weights, [rows.length, length]),
       labels: int64Tensor(rows.map((r) => data.labels[r]), [rows.length]),
       embedding_row_ids: int64Tensor(compact.rows, [compact.rows.length]),
     };
-  }
-
-  /** {@link stepFeeds} with the rows gathered from `table` here (for a single run: the eval graph). */
-  private batchFeeds(data: TokenizedSet, rows: number[], table: Float32Array): { feeds: Record<string, EngineTensor>; rows: number[] } {
-    const { dim } = this.shape;
-    const { embedding_row_ids: ids, ...feeds } = this.stepFeeds(data, rows);
-    const used = Array.from(numbersOfInt64(ids.data as BigInt64Array));
-    const gathered = new Float32Array(used.length * dim);
-    used.forEach((row, i) => gathered.set(table.subarray(row * dim, (row + 1) * dim), i * dim));
-    return { rows: used, feeds: { ...feeds, embedding_rows: floatTensor(gathered, [used.length, dim]) } };
+    return { feeds, tableRows: compact.rows };
   }
 }

@@ -27,6 +27,11 @@ describe('text body step graph (embedding table + head, SGD)', () => {
     const { rows, tokenRows } = compactRows(BigInt64Array.from([3n, 5n, 0n, 0n]));
     expect(rows).toEqual([3, 5, 0]);
     expect([...tokenRows]).toEqual([0n, 1n, 2n, 2n]);
+    // rows past the reused position array, and ids too wide for it (a Map then), compact alike
+    const wide = compactRows(BigInt64Array.from([70_000n, 3n, 70_000n, 1n << 40n, 3n]));
+    expect(wide.rows).toEqual([70_000, 3, 2 ** 40]);
+    expect([...wide.tokenRows]).toEqual([0n, 1n, 0n, 2n, 1n]);
+    expect(compactRows(BigInt64Array.from([3n, 70_000n])).rows).toEqual([3, 70_000]); // the array is reset after each call
     const gathered = Float32Array.from(rows.flatMap((r) => [embedding[r * 2], embedding[r * 2 + 1]]));
     const weights = Float32Array.from([0.5, 0.5, 0, 0]);
     const out = await runner.run('tiny-step', {
