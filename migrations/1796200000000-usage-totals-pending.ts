@@ -58,6 +58,13 @@ const ROLL = `WITH moved AS (DELETE FROM usage_total_pending RETURNING *),
     ${addRows(MONTHLY, `SELECT date_trunc('month', hour, 'UTC') AS month, organization_id, subscription_id, model_id, meter, quantity, events
       FROM moved WHERE subscription_id <> ${NO_ID}`)}`;
 
+/** usage_event's TRUNCATE trigger function: empties `tables` (the read models kept from the events). */
+const clearTotals = (tables: string) => `CREATE OR REPLACE FUNCTION usage_totals_clear() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  TRUNCATE ${tables};
+  RETURN NULL;
+END $fn$`;
+
 /**
  * The usage totals' inserts off the commit path: a statement that inserts usage events no longer
  * adds them to the hourly and monthly totals (two upserts with a sort each, about half of what
@@ -97,11 +104,7 @@ BEGIN
   END IF;
   RETURN NULL;
 END $fn$`);
-        await queryRunner.query(`CREATE OR REPLACE FUNCTION usage_totals_clear() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  TRUNCATE hourly_usage_total, monthly_usage_total, usage_total_pending;
-  RETURN NULL;
-END $fn$`);
+        await queryRunner.query(clearTotals('hourly_usage_total, monthly_usage_total, usage_total_pending'));
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
@@ -117,11 +120,7 @@ BEGIN
   END IF;
   RETURN NULL;
 END $fn$`);
-        await queryRunner.query(`CREATE OR REPLACE FUNCTION usage_totals_clear() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  TRUNCATE hourly_usage_total, monthly_usage_total;
-  RETURN NULL;
-END $fn$`);
+        await queryRunner.query(clearTotals('hourly_usage_total, monthly_usage_total'));
         await queryRunner.query(`DROP FUNCTION usage_totals_roll()`);
         await queryRunner.query(`DROP TABLE usage_total_pending`);
     }
