@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { ErrorMessage, Loading } from './components/states';
 import { graphql, GraphQLRequestError } from './graphql-client';
 import { mayOpen, PageDef, pageArgOfHash, pageIdOfHash, PAGES, pagesFor } from './pages';
@@ -78,8 +78,13 @@ function Shell({ apiKey, viewer, onSignOut }: { apiKey: string; viewer: Viewer; 
   const visible = pagesFor(viewer.roles);
   const requested = pageIdOfHash(hash);
   const page: PageDef | undefined = requested ? PAGES.find((p) => p.id === requested) : visible[0];
-  useEffect(() => {
+  // NOTE: the default page's route goes into the URL before the shell is painted (a layout
+  // effect, in the same task as the render): after a plain effect the shell could be seen, and a
+  // link copied, with no route yet (a browser test caught the URL still bare after sign-in)
+  useLayoutEffect(() => {
     if (!requested && visible[0]) history.replaceState(null, '', `#/${visible[0].id}`);
+  }, [hash]);
+  useEffect(() => {
     document.getElementById('page-title')?.focus();
     document.title = `${page ? page.title : 'Not found'} · Marketplace console`;
   }, [hash]);
