@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { buildDemoModels, buildTextBodyStep, PoolStepRunner, readTextModelBodyOrThrow, SeededRandom, stepsPerEpoch, TextBodyTrainer, tokenizedSet } from '../inference';
 import { configFromEnv } from '../api/config';
 import { seedDemo } from '../api/seed/demo-seed';
@@ -19,7 +19,9 @@ import { percentile, type BenchSuite } from './bench-suite';
 // the same pool (p95 of the calls started while a job trained, and of all calls from start to publish); the
 // job's steps against the same step graph run back to back in one worker (runs before and after the
 // job, their median); the accuracy it gains
-// on the shipped dataset (support-ticket-tone.jsonl, the dataset the demo seeds for Contoso).
+// on the shipped dataset (support-ticket-tone.jsonl, the dataset the demo seeds for Contoso). Besides the
+// targets, where the latency goes: the same load while the bare step graph runs (no job), and the API
+// thread's pauses (event-loop delay, mark-compact collections) idle and while jobs train.
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOAD_RPS = 20;
@@ -44,6 +46,39 @@ interface Call {
   at: number;
   ms: number;
 }
+
+/**
+ * The API thread's pauses over a window: event-loop delay (p99, max) and the time its
+ * mark-compact collections held it, per second. NOTE: the bench's client shares that thread
+ * with the server, as a caller's latency includes them; a pause shows in both.
+ */
+class ThreadPauses {
+  private readonly delay = monitorEventLoopDelay({ resolution: 1 });
+  private majorGcMs = 0;
+  private readonly gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if ((entry as { detail?: { kind?: number } }).detail?.kind === MARK_COMPACT) this.majorGcMs += entry.duration;
+  });
+  private startedAt = 0;
+
+  start(): this {
+    this.delay.reset();
+    this.delay.enable();
+    this.gc.observe({ entryTypes: ['gc'] });
+    this.majorGcMs = 0;
+    this.startedAt = performance.now();
+    return this;
+  }
+
+  stop(): { loopDelayP99Ms: number; loopDelayMaxMs: number; majorGcMsPerS: number } {
+    this.delay.disable();
+    this.gc.disconnect();
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    return { loopDelayP99Ms: this.delay.percentile(99) / 1e6, loopDelayMaxMs: this.delay.max / 1e6, majorGcMsPerS: this.majorGcMs / seconds };
+  }
+}
+
+/** perf_hooks' gc entry kind of a mark-compact (major) collection (NODE_PERFORMANCE_GC_MAJOR). */
+const MARK_COMPACT = 4;
 
 /** runInference at `rps` calls a second (open loop) until `until()`; the calls. */
 async function steadyLoad(url: string, key: string, modelId: string, rps: number, until: () => boolean): Promise<Call[]> {
@@ -122,17 +157,26 @@ export const benchSuite: BenchSuite = {
       await steadyLoad(server.url, keys.partner, sentiment, LOAD_RPS, (() => { const end = performance.now() + 2000; return () => performance.now() > end; })()); // warm-up
 
       const idleEnd = performance.now() + IDLE_SECONDS * 1000;
+      const idlePauses = new ThreadPauses().start();
       const idle = await steadyLoad(server.url, keys.partner, sentiment, LOAD_RPS, () => performance.now() > idleEnd);
+      const idleThread = idlePauses.stop();
 
       // the step graph back to back, measured before and after the job (the median of its runs)
       const limit = await stepLimit(server, dataDir, shipped);
       const limitRuns = await limit.measure(LIMIT_RUNS);
+      // NOTE: the same load while the bare step graph runs (no job: no database, events, billing or
+      // validation): what training's own CPU and garbage cost the calls, apart from the job's work
+      let bareDone = false;
+      const bareRuns = limit.measure(LIMIT_RUNS * 3).finally(() => (bareDone = true));
+      const duringBare = await steadyLoad(server.url, keys.partner, sentiment, LOAD_RPS, () => bareDone);
+      await bareRuns;
 
       // JOBS jobs one after another under the load: the calls started while one trained (from its
       // RUNNING event to its last epoch), and all calls from its start to its end
       const trainingCalls: Call[] = [];
       const wholeJobCalls: Call[] = [];
       const jobRates: number[] = [];
+      const jobThread: Array<ReturnType<ThreadPauses['stop']>> = [];
       let job: any;
       for (let j = 0; j < JOBS; j++) {
         const start = await t.graphql(keys.partner, START_FINE_TUNE, { input: { modelId: sentiment, datasetId: dataset.id, hyperparameters: { epochs: JOB_EPOCHS, batchSize: BATCH, seed: 1 + j } } });
@@ -147,7 +191,9 @@ export const benchSuite: BenchSuite = {
             await new Promise((resolve) => setTimeout(resolve, 200));
           }
         })();
+        const pauses = new ThreadPauses().start();
         const calls = await steadyLoad(server.url, keys.partner, sentiment, LOAD_RPS, () => finished);
+        jobThread.push(pauses.stop());
         await watching;
         job = (await t.graphql(keys.partner, FINE_TUNE_JOB, { id: jobId })).data!.fineTuneJob;
         if (job.status !== 'SUCCEEDED') throw new Error(`the job ended ${job.status}: ${JSON.stringify(job.error)}`);
@@ -170,12 +216,17 @@ export const benchSuite: BenchSuite = {
       const p95Idle = percentile(idle.map((c) => c.ms), 95);
       const p95Training = percentile(trainingCalls.map((c) => c.ms), 95);
       const p95WholeJob = percentile(wholeJobCalls.map((c) => c.ms), 95);
+      const p95Bare = percentile(duringBare.map((c) => c.ms), 95);
       const tuned = job.events.filter((e: any) => e.metrics?.valid_accuracy !== undefined && e.metrics?.epoch === undefined).at(-1).metrics.valid_accuracy;
       const base = job.baseline.validationAccuracy;
       const result = {
         steps_per_s: round(jobStepsPerS), limit_steps_per_s: round(limitStepsPerS), step_vs_limit: round(jobStepsPerS / limitStepsPerS),
         inference_p95_idle_ms: round(p95Idle), inference_p95_training_ms: round(p95Training), inference_p95_during_training_vs_idle: round(p95Training / p95Idle),
         inference_p95_whole_job_ms: round(p95WholeJob), inference_p95_whole_job_vs_idle: round(p95WholeJob / p95Idle), jobs: JOBS, job_steps_per_s_runs: jobRates.map(round),
+        inference_p95_bare_step_graph_ms: round(p95Bare), inference_p95_bare_step_graph_vs_idle: round(p95Bare / p95Idle),
+        api_loop_delay_p99_ms_idle: round(idleThread.loopDelayP99Ms), api_loop_delay_p99_ms_jobs: round(median(jobThread.map((t) => t.loopDelayP99Ms))),
+        api_loop_delay_max_ms_idle: round(idleThread.loopDelayMaxMs), api_loop_delay_max_ms_jobs: round(Math.max(...jobThread.map((t) => t.loopDelayMaxMs))),
+        api_major_gc_ms_per_s_idle: round(idleThread.majorGcMsPerS), api_major_gc_ms_per_s_jobs: round(median(jobThread.map((t) => t.majorGcMsPerS))),
         base_validation_accuracy: round(base), tuned_validation_accuracy: round(tuned), accuracy_gain_points: round((tuned - base) * 100),
         limit_runs_steps_per_s: limitRuns.map(round), job_steps: job.totalSteps, calls_idle: idle.length, calls_training: trainingCalls.length, calls_whole_job: wholeJobCalls.length,
       };
@@ -190,11 +241,17 @@ export const benchSuite: BenchSuite = {
           { measure: 'inference_p95_during_training_vs_idle', value: result.inference_p95_during_training_vs_idle, target: '<= 1.5' },
           { measure: 'runInference p95 over whole jobs, start to publish (ms)', value: result.inference_p95_whole_job_ms, target: '' },
           { measure: 'inference_p95_whole_job_vs_idle', value: result.inference_p95_whole_job_vs_idle, target: '' },
+          { measure: 'runInference p95 while the bare step graph runs, no job (ms)', value: result.inference_p95_bare_step_graph_ms, target: '' },
+          { measure: 'inference_p95_bare_step_graph_vs_idle', value: result.inference_p95_bare_step_graph_vs_idle, target: '' },
+          { measure: 'API thread loop delay p99, idle / jobs (ms)', value: `${result.api_loop_delay_p99_ms_idle.toFixed(1)} / ${result.api_loop_delay_p99_ms_jobs.toFixed(1)}`, target: '' },
+          { measure: 'API thread loop delay max, idle / jobs (ms)', value: `${result.api_loop_delay_max_ms_idle.toFixed(1)} / ${result.api_loop_delay_max_ms_jobs.toFixed(1)}`, target: '' },
+          { measure: 'API thread mark-compact pauses, idle / jobs (ms per s)', value: `${result.api_major_gc_ms_per_s_idle.toFixed(1)} / ${result.api_major_gc_ms_per_s_jobs.toFixed(1)}`, target: '' },
           { measure: 'base model validation accuracy', value: result.base_validation_accuracy, target: '' },
           { measure: 'tuned validation accuracy', value: result.tuned_validation_accuracy, target: '' },
           { measure: 'accuracy_gain_points', value: result.accuracy_gain_points, target: '>= 15' },
         ],
         notes: [
+          `${duringBare.length} calls while the bare step graph ran (${LIMIT_RUNS * 3} runs, not counted in its steps/s)`,
           `${job.totalSteps} steps a job; ${idle.length} calls idle, ${trainingCalls.length} while a job trained (RUNNING to its last epoch), ${wholeJobCalls.length} from start to publish`,
           `job steps/s: ${jobRates.map((r) => r.toFixed(0)).join(', ')}; step graph back to back: ${limitRuns.map((r) => r.toFixed(0)).join(', ')}`,
         ],
