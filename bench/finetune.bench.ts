@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { buildDemoModels, buildTextBodyStep, PoolStepRunner, readTextModelBodyOrThrow, SeededRandom, stepsPerEpoch, TextBodyTrainer, tokenizedSet } from '../inference';
 import { configFromEnv } from '../api/config';
 import { seedDemo } from '../api/seed/demo-seed';
@@ -56,7 +56,7 @@ class ThreadPauses {
   private readonly delay = monitorEventLoopDelay({ resolution: 1 });
   private majorGcMs = 0;
   private readonly gc = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if ((entry as { detail?: { kind?: number } }).detail?.kind === MARK_COMPACT) this.majorGcMs += entry.duration;
+    for (const entry of list.getEntries()) if ((entry as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.majorGcMs += entry.duration;
   });
   private startedAt = 0;
 
@@ -76,9 +76,6 @@ class ThreadPauses {
     return { loopDelayP99Ms: this.delay.percentile(99) / 1e6, loopDelayMaxMs: this.delay.max / 1e6, majorGcMsPerS: this.majorGcMs / seconds };
   }
 }
-
-/** perf_hooks' gc entry kind of a mark-compact (major) collection (NODE_PERFORMANCE_GC_MAJOR). */
-const MARK_COMPACT = 4;
 
 /** runInference at `rps` calls a second (open loop) until `until()`; the calls. */
 async function steadyLoad(url: string, key: string, modelId: string, rps: number, until: () => boolean): Promise<Call[]> {
