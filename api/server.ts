@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { setHeapGrowth } from './heap-growth';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -118,6 +119,7 @@ function startExpiringUploads(services: Services, logger: Logger): NodeJS.Timeou
  * `stop()` drains HTTP, then jobs, usage, the engine, and closes the database.
  */
 export async function startServer(config: AppConfig, options: ServerOptions = {}): Promise<AppServer> {
+  setHeapGrowth();
   const logger = createLogger(config.logLevel, options.logDestination);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -152,7 +154,7 @@ export async function startServer(config: AppConfig, options: ServerOptions = {}
     await startup.run('migrations', () => migrate(dataSource, logger));
     health.dataSource = dataSource;
     const engine = opened.engine = await startup.run('engine', () =>
-      EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry }));
+      EnginePool.start({ ...config.engine, logger: logger.child({ component: 'engine' }), registry, callsInFlight: drain.callsInFlight }));
     health.engine = engine;
     metrics.watchEngine(engine);
     const services = opened.services = createServices({ dataSource, config, engine, logger, hooks: options, metrics });

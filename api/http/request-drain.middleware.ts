@@ -14,6 +14,11 @@ const ALWAYS_ANSWERED = new Set(['/health/live', '/metrics']);
  */
 export class RequestDrain {
   private inFlight = 0;
+  /**
+   * The count of calls in flight, shared with the engine's training workers (notified at 0):
+   * on a CPU device a training step waits while a call is being answered (EngineConfig.callsInFlight).
+   */
+  readonly callsInFlight = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private draining = false;
   private idle: Array<() => void> = [];
 
@@ -40,11 +45,13 @@ export class RequestDrain {
         return;
       }
       this.inFlight++;
+      Atomics.add(this.callsInFlight, 0, 1);
       let done = false;
       const finished = () => {
         if (done) return;
         done = true;
         this.inFlight--;
+        if (Atomics.sub(this.callsInFlight, 0, 1) === 1) Atomics.notify(this.callsInFlight, 0);
         if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake();
       };
       res.once('finish', finished);

@@ -13,6 +13,9 @@ export interface DeviceWorkerGroupOptions {
   niceness: number;
   /** Nice increment of the device's training worker (see below). */
   trainingNiceness: number;
+  /** The API's calls in flight, for the training worker (see EngineConfig.callsInFlight). */
+  callsInFlight?: Int32Array;
+  trainingHoldMaxMs: number;
   hangTimeoutMs: number;
   loadTimeoutMs: number;
   faultInjection: boolean;
@@ -65,7 +68,9 @@ export class DeviceWorkerGroup {
     const { device, intraOpThreads, faultInjection } = this.options;
     const training = index === this.options.workers;
     const niceness = training ? this.options.trainingNiceness : this.options.niceness;
-    const host = new WorkerHost(device, index, { device, intraOpThreads, niceness, faultInjection, inferenceWaiting: this.inferenceWaiting }, training);
+    const { trainingHoldMaxMs } = this.options;
+    const callsInFlight = training ? this.options.callsInFlight : undefined;
+    const host = new WorkerHost(device, index, { device, intraOpThreads, niceness, faultInjection, inferenceWaiting: this.inferenceWaiting, callsInFlight, trainingHoldMaxMs }, training);
     this.hosts[index] = host;
     const ready: WorkerReady = await host.start((reason) => this.replace(host, reason));
     this.executionProvider = ready.executionProvider;

@@ -30,6 +30,15 @@ export interface EngineConfig {
    * device, inference threads take the cores whenever they need them and training has the rest.
    */
   trainingWorkerNiceness?: number;
+  /**
+   * The API's calls in flight, over a SharedArrayBuffer ([0], kept with Atomics by the caller,
+   * which notifies index 0 when it drops to 0). Given, a CPU device's training worker waits
+   * before each step while it is not 0, at most `trainingHoldMaxMs`: training takes the cores
+   * between calls. Without it, training yields only to inference queued on the device.
+   */
+  callsInFlight?: Int32Array;
+  /** Most time a training step waits for the calls in flight (default 20 ms; see callsInFlight). */
+  trainingHoldMaxMs?: number;
   /** Default max rows per batch (default 32); a ModelRef may override it. */
   maxBatchSize?: number;
   /** Default max queue delay in ms (default 2); a ModelRef may override it. */
@@ -56,8 +65,9 @@ export interface EngineConfig {
 
 /** An EngineConfig with every default applied and devices parsed. */
 export type ResolvedEngineConfig = Required<
-  Omit<EngineConfig, 'devices' | 'logger' | 'metrics' | 'registry' | 'workersPerDevice' | 'intraOpThreads'>
+  Omit<EngineConfig, 'devices' | 'logger' | 'metrics' | 'registry' | 'workersPerDevice' | 'intraOpThreads' | 'callsInFlight'>
 > & {
+  callsInFlight?: Int32Array;
   devices: DeviceSpec[];
   workersPerDevice?: number;
   intraOpThreads?: number;
@@ -69,6 +79,7 @@ export type ResolvedEngineConfig = Required<
 const DEFAULTS = {
   workerNiceness: 5,
   trainingWorkerNiceness: 19,
+  trainingHoldMaxMs: 20,
   maxBatchSize: 32,
   maxQueueDelayMs: 2,
   maxQueueLength: 256,
@@ -140,6 +151,7 @@ export function resolveEngineConfig(config: EngineConfig = {}): ResolvedEngineCo
     intraOpThreads: threads === undefined ? undefined : positiveInt('intraOpThreads', threads, 1),
     workerNiceness: niceness('workerNiceness', config.workerNiceness ?? DEFAULTS.workerNiceness),
     trainingWorkerNiceness: niceness('trainingWorkerNiceness', config.trainingWorkerNiceness ?? DEFAULTS.trainingWorkerNiceness),
+    trainingHoldMaxMs: positive('trainingHoldMaxMs', config.trainingHoldMaxMs, DEFAULTS.trainingHoldMaxMs, true),
     maxBatchSize: positiveInt('maxBatchSize', config.maxBatchSize, DEFAULTS.maxBatchSize),
     maxQueueDelayMs: positive('maxQueueDelayMs', config.maxQueueDelayMs, DEFAULTS.maxQueueDelayMs, true),
     maxQueueLength: positiveInt('maxQueueLength', config.maxQueueLength, DEFAULTS.maxQueueLength),
@@ -180,6 +192,7 @@ const ENV_NUMBERS: Array<[string, keyof EngineConfig, 'int' | 'number']> = [
   ['ENGINE_MEMORY_FACTOR', 'memoryFactor', 'number'],
   ['ENGINE_WORKER_NICENESS', 'workerNiceness', 'number'],
   ['ENGINE_TRAINING_WORKER_NICENESS', 'trainingWorkerNiceness', 'number'],
+  ['ENGINE_TRAINING_HOLD_MAX_MS', 'trainingHoldMaxMs', 'number'],
 ];
 
 function envNumber(env: Record<string, string | undefined>, key: string, kind: 'int' | 'number'): number | undefined {
@@ -196,7 +209,7 @@ function envNumber(env: Record<string, string | undefined>, key: string, kind: '
  * `ENGINE_WORKERS_PER_DEVICE`, `ENGINE_INTRA_OP_THREADS`, `ENGINE_MAX_BATCH_SIZE`,
  * `ENGINE_MAX_QUEUE_DELAY_MS`, `ENGINE_MAX_QUEUE_LENGTH`, `ENGINE_DEVICE_MEMORY_MB`,
  * `ENGINE_MEMORY_FACTOR`, `ENGINE_HANG_TIMEOUT_MS`, `ENGINE_LOAD_TIMEOUT_MS`, `ENGINE_WORKER_NICENESS`,
- * `ENGINE_TRAINING_WORKER_NICENESS`.
+ * `ENGINE_TRAINING_WORKER_NICENESS`, `ENGINE_TRAINING_HOLD_MAX_MS`.
  * Throws an Error naming the variable for a malformed value.
  */
 export function engineConfigFromEnv(env: Record<string, string | undefined> = process.env): EngineConfig {

@@ -75,6 +75,8 @@ export class EnginePool {
       intraOpThreads: intraOpThreadsFor(c, device),
       niceness: c.workerNiceness,
       trainingNiceness: c.trainingWorkerNiceness,
+      callsInFlight: c.callsInFlight,
+      trainingHoldMaxMs: c.trainingHoldMaxMs,
       hangTimeoutMs: c.hangTimeoutMs,
       loadTimeoutMs: c.loadTimeoutMs,
       faultInjection: c.faultInjection,

@@ -137,8 +137,12 @@ async function handleRun(message: Extract<WorkerRequest, { kind: 'run' }>): Prom
   if (message.loop) {
     const loop = message.loop;
     return serially(async () => {
-      const ran = await runStepLoop(async (feeds) => fromOrtOutputs(await session.run(toOrtFeeds(feeds))), message.inputs, loop, start.inferenceWaiting);
-      return { ...ran, expired: [] };
+      const { outputs, computeMs } = await runStepLoop(async (feeds) => fromOrtOutputs(await session.run(toOrtFeeds(feeds))), message.inputs, loop, {
+        yieldFlag: start.inferenceWaiting,
+        // NOTE: on CPU only: there the API's calls and training share the cores (a GPU's steps do not take them)
+        hold: start.callsInFlight && executionProvider === 'cpu' ? { calls: start.callsInFlight, maxMs: start.trainingHoldMaxMs } : undefined,
+      });
+      return { outputs, computeMs, expired: [] };
     });
   }
   return serially(async () => {

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 import type { EngineTensor } from './engine.types';
 import { EngineError } from './engine.error';
 import { ownsWholeBuffer } from './tensor.codec';
@@ -89,23 +90,72 @@ function scatter(table: StepLoopTable, step: Record<string, EngineTensor>, outpu
 }
 
 /**
+ * What a training worker's loop waits for. `yieldFlag`: the device's "inference is waiting"
+ * flag; once raised the loop stops after its current step (the rest goes in the caller's next
+ * request). `hold`: the API's calls in flight (see {@link TrainingHold}).
+ */
+export interface StepLoopSignals {
+  yieldFlag?: Int32Array;
+  hold?: TrainingHold;
+}
+
+/**
+ * The API's calls in flight, shared with a CPU device's training worker: before each step the
+ * loop waits while `calls[0]` is not 0, so on a CPU device training takes the cores only between
+ * calls (on 2 cores a step running beside a call tripled its p95 even at nice 19, as the call's
+ * own threads, its database and the step share the cores and their caches). NOTE: it waits at
+ * most `maxMs` before a step: under calls that never stop overlapping, training still advances
+ * (a step per `maxMs`), and a cancel is seen within {@link HOLD_POLL_MS}.
+ */
+export interface TrainingHold {
+  calls: Int32Array;
+  maxMs: number;
+}
+
+/** Longest single wait of a held loop before it looks at its stop flag again. */
+export const HOLD_POLL_MS = 5;
+
+/**
+ * Waits (up to `hold.maxMs`) until no call is in flight or `stop` is raised; the time it waited.
+ * NOTE: Atomics.wait, blocking the (training worker's) thread: Atomics.waitAsync's timeout never
+ * fires on Node 20, so a wait the API forgot to notify would hang. On the main thread (an
+ * in-process runner, which cannot block) it polls every millisecond instead.
+ */
+async function waitForCalls(hold: TrainingHold, stop: Int32Array | undefined): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const calls = Atomics.load(hold.calls, 0);
+    if (calls === 0 || (stop && Atomics.load(stop, 0) !== 0)) break;
+    const left = hold.maxMs - (performance.now() - started);
+    if (left <= 0) break;
+    if (isMainThread) await new Promise((resolve) => setTimeout(resolve, 1));
+    else Atomics.wait(hold.calls, 0, calls, Math.min(left, HOLD_POLL_MS));
+  }
+  return performance.now() - started;
+}
+
+/**
  * Runs a loop's steps one after another through `run` (one session call each) until they
- * are done, its budget is spent, its stop flag is raised, or `yieldFlag` (the device's
- * "inference is waiting" flag) is raised; at least one step runs. Returns the loop's
- * outputs encoded for the trip back ({@link decodeStepLoopOutputs}) and the compute time.
+ * are done, its budget is spent, its stop flag is raised, or the yield flag is (see
+ * {@link StepLoopSignals}); at least one step runs; with a hold, each step waits for the calls
+ * in flight first. Returns the loop's outputs encoded for the trip back
+ * ({@link decodeStepLoopOutputs}), the compute time and the time held.
  */
 export async function runStepLoop(
   run: (feeds: Record<string, EngineTensor>) => Promise<Record<string, EngineTensor>>,
   inputs: Record<string, EngineTensor>,
   loop: StepLoop,
-  yieldFlag?: Int32Array,
-): Promise<{ outputs: Record<string, EngineTensor>; computeMs: number }> {
+  signals: StepLoopSignals = {},
+): Promise<{ outputs: Record<string, EngineTensor>; computeMs: number; heldMs: number }> {
+  const { yieldFlag, hold } = signals;
   const state: Record<string, EngineTensor> = { ...inputs };
   const reports = loop.report.map(() => new Float32Array(loop.steps.length));
   const started = performance.now();
   let computeMs = 0;
+  let heldMs = 0;
   let done = 0;
   for (const step of loop.steps) {
+    if (hold) heldMs += await waitForCalls(hold, loop.stop);
     const mustStop = (loop.stop && Atomics.load(loop.stop, 0) !== 0) || (yieldFlag && Atomics.load(yieldFlag, 0) !== 0);
     if (done > 0 && (mustStop || performance.now() - started >= loop.budgetMs)) break;
     const feeds = stepFeeds(loop, state, step);
@@ -128,7 +178,7 @@ export async function runStepLoop(
   for (const input of Object.keys(loop.carry)) encoded[input] = state[input];
   loop.report.forEach((name, i) => (encoded[REPORT + name] = { type: 'float32', dims: [done], data: reports[i].slice(0, done) }));
   if (loop.table) encoded[TABLE + loop.table.input] = { type: 'float32', dims: [loop.table.data.length / loop.table.dim, loop.table.dim], data: loop.table.data };
-  return { outputs: encoded, computeMs };
+  return { outputs: encoded, computeMs, heldMs };
 }
 
 /** Reads back what {@link runStepLoop} encoded. */

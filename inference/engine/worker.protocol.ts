@@ -16,6 +16,10 @@ export interface WorkerStartData {
    * the device, so a step loop (background work) stops after its current step.
    */
   inferenceWaiting?: Int32Array;
+  /** The training worker's only: the API's calls in flight, a CPU step loop waits for (see TrainingHold). */
+  callsInFlight?: Int32Array;
+  /** Most time a held step loop waits before a step. */
+  trainingHoldMaxMs: number;
 }
 
 /** TEST ONLY faults: exit the thread, spin forever, or block for `ms` (then exit with `thenExit`). */

@@ -211,6 +211,73 @@ describe('step loops (training steps back to back in one request)', () => {
   });
 });
 
+describe('step loops on a CPU device hold for the API\'s calls in flight (EngineConfig.callsInFlight)', () => {
+  const calls = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const pools: EnginePool[] = [];
+  const runnerOn = async (trainingHoldMaxMs: number) => {
+    const pool = await EnginePool.start({ devices: ['cpu'], workersPerDevice: 1, logger: pino({ level: 'silent' }), callsInFlight: calls, trainingHoldMaxMs });
+    pools.push(pool);
+    return new PoolStepRunner(pool, join(dir, 'held-graphs')).register('step', stepGraph);
+  };
+  const callStarts = () => Atomics.add(calls, 0, 1);
+  const callEnds = () => Atomics.sub(calls, 0, 1) === 1 && Atomics.notify(calls, 0);
+  afterEach(() => {
+    Atomics.store(calls, 0, 0);
+    Atomics.notify(calls, 0);
+  });
+  afterAll(async () => Promise.all(pools.map((p) => p.stop())));
+
+  it('runs no step while a call is in flight, and carries on as soon as the last one ends', async () => {
+    const runner = await runnerOn(60_000);
+    const steps = bodySteps(3000, 37);
+    const { table, inputs } = start();
+    const done: number[] = []; // when each step's request came back (budget 0: one step a request)
+    const loop = runAllSteps(runner, 'step', inputs, plan(steps, table), { budgetMs: 0, onChunk: () => void done.push(performance.now()) });
+    while (done.length < 5) await new Promise((resolve) => setTimeout(resolve, 5)); // loaded and running
+    callStarts();
+    callStarts();
+    const heldAt = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    callEnds(); // one of the two calls is still in flight
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const releasedAt = performance.now();
+    callEnds();
+    await loop;
+    expect(done.length).toBe(3000);
+    expect(done.filter((t) => t < heldAt).length).toBeGreaterThan(0);
+    // at most the step already running when the calls started came back while they were in flight
+    expect(done.filter((t) => t > heldAt + 20 && t < releasedAt).length).toBe(0);
+    const resumed = done.find((t) => t > releasedAt)!;
+    expect(resumed - releasedAt).toBeLessThan(50);
+  });
+
+  it('waits at most trainingHoldMaxMs a step: calls that never end slow training, they do not stop it', async () => {
+    const runner = await runnerOn(20);
+    callStarts();
+    const t0 = performance.now();
+    const ran = await runAllSteps(runner, 'step', start().inputs, plan(bodySteps(10, 41), start().table));
+    const elapsed = performance.now() - t0;
+    expect(ran.table).toBeDefined();
+    expect(elapsed).toBeGreaterThanOrEqual(10 * 20 - 5);
+    expect(elapsed).toBeLessThan(10 * 20 + 1000);
+  });
+
+  it('a cancel is seen while the loop is held, within a few milliseconds', async () => {
+    const runner = await runnerOn(60_000);
+    const steps = bodySteps(2000, 43);
+    const controller = new AbortController();
+    let reported = 0;
+    const loop = runAllSteps(runner, 'step', start().inputs, plan(steps, start().table), { budgetMs: 5, signal: controller.signal, onChunk: (r) => void (reported += r.stepsDone) });
+    while (reported === 0) await new Promise((resolve) => setTimeout(resolve, 5)); // loaded and running
+    callStarts();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const cancelledAt = performance.now();
+    controller.abort(new Error('cancelled while held'));
+    await expect(loop).rejects.toThrow('cancelled while held');
+    expect(performance.now() - cancelledAt).toBeLessThan(200);
+  });
+});
+
 describe('int64 arrays without a BigInt per value', () => {
   it('writes and reads small non-negative values through the low words, and any other value exactly', () => {
     expect(Array.from(int64ArrayOf([0, 5, 2 ** 31 - 1, -3, 2 ** 40]))).toEqual([0n, 5n, 2n ** 31n - 1n, -3n, 2n ** 40n]);
