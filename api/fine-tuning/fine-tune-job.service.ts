@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { In, IsNull, Not } from 'typeorm';
 import { readFile } from 'node:fs/promises';
 import { readTextModelBodyOrThrow } from '../../inference';
 import { ModelTask, ModelVersionStatus } from '../../schema/catalogue/catalogue.enums';
@@ -147,14 +147,14 @@ export class FineTuneJobService {
     return paginate(query, args);
   }
 
-  /** A job's checkpoints, by epoch. */
+  /** A job's checkpoints (the epochs whose training state was kept), by epoch. */
   checkpoints(ctx: RequestContext, job: FineTuneJob): Promise<FineTuneCheckpoint[]> {
-    return ctx.db.find(FineTuneCheckpoint, { where: { jobId: job.id }, order: { epoch: 'ASC' } });
+    return ctx.db.find(FineTuneCheckpoint, { where: { jobId: job.id, state: Not(IsNull()) }, order: { epoch: 'ASC' } });
   }
 
-  /** A job's loss and accuracy per epoch, oldest first: one point per checkpoint (each epoch writes one, once). */
+  /** A job's loss and accuracy per epoch, oldest first: one point per epoch ended (each writes its row once, with or without a state). */
   async epochMetrics(ctx: RequestContext, job: FineTuneJob): Promise<FineTuneEpochMetrics[]> {
-    return (await this.checkpoints(ctx, job)).map(epochMetricsOf);
+    return (await ctx.db.find(FineTuneCheckpoint, { where: { jobId: job.id }, order: { epoch: 'ASC' } })).map(epochMetricsOf);
   }
 
   /** The tuned version of a SUCCEEDED job. */

@@ -10,13 +10,7 @@ import type { FineTuneRunner } from './fine-tune-job.service';
 import { assertTransition, statusesLeadingTo } from './fine-tune-state';
 import type { FineTuneTraining } from './fine-tune-training';
 import type { FineTuningConfig } from './fine-tuning.config';
-
-/** Why a running job was stopped. */
-class JobStop extends Error {
-  constructor(readonly kind: 'cancelled' | 'shutdown' | 'lease-lost', message: string) {
-    super(message);
-  }
-}
+import { JobStop } from './job-stop';
 
 interface RunningJob {
   controller: AbortController;

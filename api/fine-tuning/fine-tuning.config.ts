@@ -16,6 +16,11 @@ export interface FineTuningConfig {
   pollIntervalMs: number;
   /** Whether this replica runs jobs at all (FINE_TUNE_WORKER=false: it only queues them). */
   workerEnabled: boolean;
+  /**
+   * Least time between two checkpoints of a job's training state (FINE_TUNE_CHECKPOINT_EVERY_MS,
+   * default 1000; 0: every epoch). Every epoch's figures and event are kept, written with the next checkpoint.
+   */
+  checkpointEveryMs: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
@@ -37,5 +42,6 @@ export function fineTuningConfigFromEnv(env: NodeJS.ProcessEnv = process.env): F
     leaseSeconds: intFromEnv(env, 'FINE_TUNE_LEASE_SECONDS', 30),
     pollIntervalMs: intFromEnv(env, 'FINE_TUNE_POLL_MS', 1000),
     workerEnabled: (env.FINE_TUNE_WORKER ?? 'true') !== 'false',
+    checkpointEveryMs: intFromEnv(env, 'FINE_TUNE_CHECKPOINT_EVERY_MS', 1000, 0),
   };
 }

@@ -55,7 +55,7 @@ export function createFineTuning(deps: FineTuningDeps): FineTuningServices {
   });
   const training = new FineTuneTraining({
     dataSource, engine: deps.engine, files: deps.files, modelVersions: deps.modelVersions, usage: deps.usageRecorder,
-    workDir: path.join(config.dataDir, 'training'), contextFor,
+    workDir: path.join(config.dataDir, 'training'), contextFor, checkpointEveryMs: config.fineTuning.checkpointEveryMs,
   });
   const fineTuneWorker = new FineTuneWorker(dataSource, training, config.fineTuning, deps.logger.child({ component: 'fine-tuning' }));
   fineTuneJobs.attachRunner(fineTuneWorker);

@@ -3,10 +3,13 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 import { DateTimeScalar, JSONScalar } from '../common/scalars';
 
 /**
- * The training state at the end of an epoch (head weights and optimizer state): where a job
- * cut off by a crash resumes. Steps up to `step` are billed before the checkpoint is written.
+ * An epoch's end: its figures (a point of the training curves) and, at most once per
+ * FINE_TUNE_CHECKPOINT_EVERY_MS and at each stage's last epoch, the training state (head,
+ * optimizer state, the table rows changed): where a job cut off by a crash resumes. The rows of
+ * the epochs since the last state are written with the next one, in one statement; the steps up
+ * to `step` are billed before it is written. The API's `checkpoints` are the rows with a state.
  */
-@ObjectType({ description: 'A checkpoint of a job at the end of an epoch.' })
+@ObjectType({ description: 'A checkpoint of a job at the end of an epoch: the training state a resumed job starts from.' })
 @Entity('fine_tune_checkpoint')
 @Index(['jobId', 'epoch'], { unique: true })
 export class FineTuneCheckpoint {
@@ -28,11 +31,11 @@ export class FineTuneCheckpoint {
   @Column({ type: 'jsonb' })
   metrics!: Record<string, number>;
 
-  /** The state's float32 tensors (a JSON header of names and dims, then their bytes); loaded only to resume. */
-  @Column({ type: 'bytea', select: false })
-  state?: Buffer;
+  /** The state's tensors (a JSON header of names and dims, then their bytes); null for an epoch between checkpoints; loaded only to resume. */
+  @Column({ type: 'bytea', select: false, nullable: true })
+  state?: Buffer | null;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the epoch ended.' })
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 }

@@ -25,6 +25,6 @@ export class FineTuneEpochMetrics {
   @Field(() => Float, { nullable: true, description: 'Share of validation rows labelled right (0..1); null when the dataset has none.' })
   validationAccuracy!: number | null;
 
-  @Field(() => DateTimeScalar, { description: 'When the epoch ended (its checkpoint was written).' })
+  @Field(() => DateTimeScalar, { description: 'When the epoch ended (its last step did).' })
   at!: Date;
 }

@@ -4,7 +4,7 @@ import {
 } from '../support/fine-tune-fixtures';
 import { startTestServer, TestServer } from '../support/test-server';
 
-/** Rows of this job's TRAINING_STEPS usage: how many, their sum, distinct keys. */
+/** Rows of this job's TRAINING_STEPS usage (a row per epoch): how many, their sum, distinct keys. */
 async function trainingStepEvents(t: TestServer, jobGlobalId: string) {
   const jobId = jobGlobalId.split('/').pop();
   const [row] = await t.server.dataSource.query(
@@ -91,19 +91,26 @@ describe('fine-tune jobs: upload -> dataset -> job -> private version -> runInfe
     // body reaches the quality bar in its 6 epochs, so the body is not adapted (that stage is
     // tested in test/unit/inference/training-text-body.test.ts)
     const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-    expect(job.checkpoints.map((c: any) => c.epoch)).toEqual(range(6));
-    expect(job.checkpoints.map((c: any) => c.metrics.body_trained)).toEqual(Array(6).fill(0));
+    // every epoch's figures; the state kept at the first epoch, at most once a second after it, and at the last
+    expect(job.epochMetrics.map((m: any) => m.epoch)).toEqual(range(6));
+    expect(job.epochMetrics.map((m: any) => m.bodyTrained)).toEqual(Array(6).fill(false));
+    const kept: number[] = job.checkpoints.map((c: any) => c.epoch);
+    expect(kept[0]).toBe(1);
+    expect(kept.at(-1)).toBe(6);
+    expect(kept).toEqual([...new Set(kept)].sort((a: number, b: number) => a - b));
+    expect(kept.length).toBeLessThan(6); // a job this short writes two or three, not one per epoch
     expect(job.events.map((e: any) => e.message)).not.toContainEqual(expect.stringContaining('adapting its embedding table'));
     const epochs = job.events.filter((e: any) => e.type === 'METRICS' && e.metrics.epoch);
     expect(epochs).toHaveLength(6);
     for (const e of epochs) expect(Object.keys(e.metrics)).toEqual(expect.arrayContaining(['train_loss', 'valid_loss', 'valid_accuracy']));
     expect(epochs[5].metrics.train_loss).toBeLessThan(epochs[0].metrics.train_loss);
     expect(epochs[5].metrics.valid_accuracy).toBeGreaterThanOrEqual(0.9);
-    // the curves as typed fields: one point per epoch, the figures of its checkpoint
-    expect(job.epochMetrics).toEqual(job.checkpoints.map((c: any) => ({
-      epoch: c.epoch, step: c.step, bodyTrained: false, at: c.createdAt, trainLoss: c.metrics.train_loss, trainAccuracy: c.metrics.train_accuracy,
-      validationLoss: c.metrics.valid_loss, validationAccuracy: c.metrics.valid_accuracy,
+    // the curves as typed fields: one point per epoch, the figures of its event (and of its checkpoint, where one was kept)
+    expect(job.epochMetrics).toEqual(epochs.map((e: any) => ({
+      epoch: e.metrics.epoch, step: e.metrics.step, bodyTrained: false, at: e.at, trainLoss: e.metrics.train_loss, trainAccuracy: e.metrics.train_accuracy,
+      validationLoss: e.metrics.valid_loss, validationAccuracy: e.metrics.valid_accuracy,
     })));
+    for (const c of job.checkpoints) expect(c.metrics).toEqual(epochs[c.epoch - 1].metrics);
     expect(job.epochMetrics[5].trainLoss).toBeLessThan(job.epochMetrics[0].trainLoss);
     expect(job.epochMetrics[5].validationAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(job.events.map((e: any) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^Validating/), expect.stringMatching(/^Queued/), 'Running', expect.stringMatching(/^Succeeded/)]));
@@ -114,8 +121,9 @@ describe('fine-tune jobs: upload -> dataset -> job -> private version -> runInfe
     expect(version).toMatchObject({ version: '1', status: 'PUBLISHED', model: { visibility: 'PRIVATE', name: 'Review sentiment (tickets)' } });
     expect([...version.labels].sort()).toEqual(['billing', 'shipping', 'technical']);
 
+    // billed by epoch: one event per epoch, each of its steps, together every step once
     const steps = await trainingStepEvents(t, started.id);
-    expect(steps).toEqual({ n: job.totalSteps, total: job.totalSteps, keys: job.totalSteps });
+    expect(steps).toEqual({ n: 6, total: job.totalSteps, keys: 6 });
 
     const answer = await runInference(t, t.keys.partner, { modelId: version.model.id, texts: ['My invoice was charged twice. Thanks.', 'The mobile app crashes on startup.'] });
     expect(answer.errors).toBeUndefined();
@@ -156,13 +164,15 @@ describe('fine-tune jobs: upload -> dataset -> job -> private version -> runInfe
     const job = await waitForJob(t, t.keys.partner, start.data!.startFineTune.job.id, isFinished);
     expect({ status: job.status, error: job.error }).toEqual({ status: 'SUCCEEDED', error: null });
     // 4 head epochs under the bar, then 4 of the body stage (its steps send only their batch's rows)
-    expect(job.checkpoints.map((c: any) => c.metrics.body_trained)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(job.epochMetrics.map((m: any) => m.bodyTrained)).toEqual([false, false, false, false, true, true, true, true]);
+    // the state of each stage's last epoch is kept (a resumed job starts the body stage from the head's)
+    expect(job.checkpoints.map((c: any) => c.epoch)).toEqual(expect.arrayContaining([1, 4, 8]));
     expect(job.events.map((e: any) => e.message)).toContainEqual(expect.stringContaining('adapting its embedding table'));
     const tuned = job.events.filter((e: any) => e.metrics?.valid_accuracy !== undefined && e.metrics?.epoch === undefined).at(-1).metrics.valid_accuracy;
     expect(job.baseline.validationAccuracy).toBeGreaterThan(0);
     expect(tuned - job.baseline.validationAccuracy).toBeGreaterThanOrEqual(0.15);
     expect(job.trainedSteps).toBe(job.totalSteps);
-    expect(await trainingStepEvents(t, start.data!.startFineTune.job.id)).toEqual({ n: job.totalSteps, total: job.totalSteps, keys: job.totalSteps });
+    expect(await trainingStepEvents(t, start.data!.startFineTune.job.id)).toEqual({ n: 8, total: job.totalSteps, keys: 8 });
     const answer = await runInference(t, t.keys.partner, { modelId: job.resultVersion.model.id, texts: ['The refund went through, thanks', 'Still waiting on ticket #4821, third email this week'] });
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.runInference.predictions.map((p: any) => p.label)).toEqual(['positive', 'negative']);
@@ -182,9 +192,13 @@ describe('fine-tune jobs: upload -> dataset -> job -> private version -> runInfe
     expect(job.resultVersion).toBeNull();
     expect(job.events.at(-1).message).toBe('Cancelled on request');
     expect(await countRows(t, 'model')).toBe(modelsBefore);
+    // the epochs ended, and the steps the unfinished epoch ran before the cancel (it never runs again)
     const steps = await trainingStepEvents(t, id);
     expect(steps.n).toBe(steps.keys);
-    expect(steps.n).toBeGreaterThanOrEqual(job.trainedSteps);
-    expect(steps.n).toBeLessThan(job.totalSteps);
+    expect(steps.n).toBeGreaterThanOrEqual(job.epochMetrics.length);
+    expect(steps.n).toBeLessThanOrEqual(job.epochMetrics.length + 1);
+    expect(job.checkpoints.at(-1).epoch).toBe(job.epochMetrics.at(-1).epoch); // the epochs ended before the cancel are all written, the state with the last
+    expect(steps.total).toBeGreaterThanOrEqual(job.trainedSteps);
+    expect(steps.total).toBeLessThan(job.totalSteps);
   }, 120_000);
 });
