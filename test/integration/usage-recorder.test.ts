@@ -76,6 +76,25 @@ describe('UsageRecorder on a real database (group commit)', () => {
     expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
   });
 
+  it('writes a lone call (one flush, its own plain statement) with exactly its non-zero meters, and nothing for a call of none', async () => {
+    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const shapes: number[][] = [[1, 0, 0, 0], [0, 7, 0, 0], [1, 5, 3, 0], [0, 0, 0, 9], [2, 4, 6, 8]];
+    const lone = shapes.map((quantities) => ({ key: generatedIdempotencyKey(), quantities }));
+    for (const { key, quantities } of lone) {
+      // one at a time: each call is a flush of its own
+      expect(await recorder.record({ ...call(key), usage: Object.values(Meter).map((meter, i) => ({ meter, quantity: BigInt(quantities[i]) })) })).toEqual({ recorded: true });
+    }
+    const nothing = generatedIdempotencyKey();
+    expect(await recorder.record({ ...call(nothing), usage: Object.values(Meter).map((meter) => ({ meter, quantity: 0n })) })).toEqual({ recorded: true });
+    const rows: Array<{ key: string; meter: string; quantity: number; id: string; occurred: Date; version: string | null }> = await db.query(
+      `SELECT idempotency_key AS key, meter, quantity::int AS quantity, id, occurred_at AS occurred, model_version_id AS version FROM usage_event
+       WHERE idempotency_key = ANY($1) ORDER BY id`, [[...lone.map((l) => l.key), nothing]]);
+    expect(rows.map((r) => [r.key, r.meter, r.quantity])).toEqual(lone.flatMap(({ key, quantities }) =>
+      Object.values(Meter).flatMap((meter, i) => (quantities[i] > 0 ? [[key, meter, quantities[i]]] : []))));
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    expect(rows.every((r) => r.occurred.toISOString() === '2026-11-02T10:00:00.000Z' && r.version === null)).toBe(true);
+  });
+
   onPostgres('answers a call only once its events are committed', async () => {
     const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const release = await blockInserts();
