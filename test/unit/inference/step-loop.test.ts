@@ -229,7 +229,7 @@ describe('step loops on a CPU device hold for the API\'s calls in flight (Engine
 
   it('runs no step while a call is in flight, and carries on as soon as the last one ends', async () => {
     const runner = await runnerOn(60_000);
-    const steps = bodySteps(3000, 37);
+    const steps = bodySteps(400, 37);
     const { table, inputs } = start();
     const done: number[] = []; // when each step's request came back (budget 0: one step a request)
     const loop = runAllSteps(runner, 'step', inputs, plan(steps, table), { budgetMs: 0, onChunk: () => void done.push(performance.now()) });
@@ -243,7 +243,7 @@ describe('step loops on a CPU device hold for the API\'s calls in flight (Engine
     const releasedAt = performance.now();
     callEnds();
     await loop;
-    expect(done.length).toBe(3000);
+    expect(done.length).toBe(400);
     expect(done.filter((t) => t < heldAt).length).toBeGreaterThan(0);
     // at most the step already running when the calls started came back while they were in flight
     expect(done.filter((t) => t > heldAt + 20 && t < releasedAt).length).toBe(0);
@@ -253,13 +253,14 @@ describe('step loops on a CPU device hold for the API\'s calls in flight (Engine
 
   it('waits at most trainingHoldMaxMs a step: calls that never end slow training, they do not stop it', async () => {
     const runner = await runnerOn(20);
+    await runAllSteps(runner, 'step', start().inputs, plan(bodySteps(1, 41), start().table)); // loaded and warm: the timing below is the hold's
     callStarts();
     const t0 = performance.now();
     const ran = await runAllSteps(runner, 'step', start().inputs, plan(bodySteps(10, 41), start().table));
     const elapsed = performance.now() - t0;
     expect(ran.table).toBeDefined();
     expect(elapsed).toBeGreaterThanOrEqual(10 * 20 - 5);
-    expect(elapsed).toBeLessThan(10 * 20 + 1000);
+    expect(elapsed).toBeLessThan(10 * 20 + 500);
   });
 
   it('a cancel is seen while the loop is held, within a few milliseconds', async () => {
