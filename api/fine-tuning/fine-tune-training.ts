@@ -315,9 +315,9 @@ interface EndedEpoch {
 }
 
 /**
- * Bills a job's steps by epoch: when an epoch ends, one usage call of its steps (TRAINING_STEPS
- * and their COMPUTE_MS) keyed by job and epoch, and the epoch's checkpoint is written only once
- * that bill is committed. A step belongs to one epoch, and an epoch's steps are the same in every
+ * Bills a job's steps by epoch: one usage call of an epoch's steps (TRAINING_STEPS and their
+ * COMPUTE_MS) keyed by job and epoch, sent with the checkpoint that writes the epoch (see
+ * checkpoint), which is written only once those bills are committed. A step belongs to one epoch, and an epoch's steps are the same in every
  * run of the job, so a step is billed once: an epoch redone after a crash, a stop or a lost
  * lease (resumed from the checkpoint before it) carries the key of its first bill, if it had one.
  * An unfinished epoch is billed only when the job is cancelled (it is never run again); after a
@@ -333,7 +333,7 @@ class StepMeter {
   /** Each epoch's steps and compute not billed yet (epochs end in order, possibly after the next epoch's steps ran). */
   private readonly epochs = new Map<number, { steps: number; computeMs: number }>();
   private carriedMs = 0;
-  /** Epochs ended and billed, not written yet: they go with the next checkpoint. */
+  /** Epochs ended, not billed nor written yet: their bills and rows go with the next checkpoint. */
   private readonly ended: EndedEpoch[] = [];
   /** When the last checkpoint write started (epoch ms); undefined before the first. */
   private lastWriteAt?: number;
@@ -377,7 +377,6 @@ class StepMeter {
    * next checkpoint or at the end.
    */
   checkpoint(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
-    this.bill(report.epoch);
     this.ended.push({ checkpoint, report, stage, at: report.endedAt ?? new Date() });
     // NOTE: the first epoch's checkpoint at once (a job shows progress); later ones at most every checkpointEveryMs
     if (this.lastWriteAt !== undefined && Date.now() - this.lastWriteAt < this.deps.checkpointEveryMs) return this.writing;
@@ -389,6 +388,8 @@ class StepMeter {
     const epochs = this.ended.splice(0);
     if (epochs.length === 0) return this.writing;
     this.lastWriteAt = Date.now();
+    // NOTE: the epochs' bills go with their checkpoint (one flush a checkpoint, not one an epoch), each still under its epoch's key
+    for (const { report } of epochs) this.bill(report.epoch);
     const billed = Promise.all(this.pending.splice(0));
     const previous = this.writing;
     this.writing = (async () => {
@@ -423,8 +424,8 @@ class StepMeter {
    * `cancelled`, the steps of the unfinished epoch are billed first (see the class NOTE).
    */
   async settle(cancelled = false): Promise<void> {
-    if (cancelled) for (const epoch of [...this.epochs.keys()]) this.bill(epoch);
     void this.writeEnded();
+    if (cancelled) for (const epoch of [...this.epochs.keys()]) this.bill(epoch);
     await Promise.allSettled(this.pending.splice(0));
     await this.writing;
   }
