@@ -296,14 +296,12 @@ const WRITE_EPOCHS_SQL = `WITH epochs AS (
     INSERT INTO fine_tune_checkpoint (job_id, epoch, step, metrics, created_at, state)
     SELECT $1::uuid, e.epoch, e.step, e.metrics, e.at, CASE WHEN e.n = cardinality($2::int[]) THEN $7::bytea END
     FROM unnest($2::int[], $3::int[], $4::jsonb[], $5::timestamptz[]) WITH ORDINALITY AS e(epoch, step, metrics, at, n)
-    RETURNING job_id
   ), job AS (
     UPDATE fine_tune_job SET trained_steps = ($3::int[])[cardinality($3::int[])], updated_at = now() WHERE id = $1::uuid
   )
   INSERT INTO fine_tune_event (job_id, at, level, type, message, metrics)
     SELECT $1::uuid, e.at, '${FineTuneEventLevel.INFO}', '${FineTuneEventType.METRICS}', e.message, e.metrics
     FROM unnest($5::timestamptz[], $6::text[], $4::jsonb[]) WITH ORDINALITY AS e(at, message, metrics, n)
-    WHERE (SELECT count(*) FROM epochs) > 0
     ORDER BY e.n`;
 
 /** An epoch ended, not written yet (see StepMeter.checkpoint). */
@@ -317,8 +315,8 @@ interface EndedEpoch {
 /**
  * Bills a job's steps by epoch: one usage call of an epoch's steps (TRAINING_STEPS and their
  * COMPUTE_MS) keyed by job and epoch, sent with the checkpoint that writes the epoch (see
- * checkpoint), which is written only once those bills are committed. A step belongs to one epoch, and an epoch's steps are the same in every
- * run of the job, so a step is billed once: an epoch redone after a crash, a stop or a lost
+ * checkpoint), which is written only once those bills are committed. A step belongs to one
+ * epoch, and an epoch's steps are the same in every run of the job, so a step is billed once: an epoch redone after a crash, a stop or a lost
  * lease (resumed from the checkpoint before it) carries the key of its first bill, if it had one.
  * An unfinished epoch is billed only when the job is cancelled (it is never run again); after a
  * stop or a crash the resumed job runs it again and bills it then; a failed job's is not billed.
@@ -372,8 +370,9 @@ class StepMeter {
   }
 
   /**
-   * Writes an epoch's checkpoint in the background (training goes on meanwhile), in epoch
-   * order, each once the steps before it are committed. A failed write fails the job at the
+   * Keeps an ended epoch for the next checkpoint, and writes one (the epochs ended so far, the
+   * state of this one) when it is due, in the background (training goes on meanwhile), in epoch
+   * order, each once the bills of its epochs are committed. A failed write fails the job at the
    * next checkpoint or at the end.
    */
   checkpoint(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {

@@ -13,10 +13,9 @@ const ALWAYS_ANSWERED = new Set(['/health/live', '/metrics']);
  * resolves when the last call in flight has answered, or when its time is up.
  */
 export class RequestDrain {
-  private inFlight = 0;
   /**
-   * The count of calls in flight, shared with the engine's training workers (notified at 0):
-   * on a CPU device a training step waits while a call is being answered (EngineConfig.callsInFlight).
+   * [0]: the calls in flight, shared with the engine's training workers (notified at 0): on a
+   * CPU device a training step waits while a call is being answered (EngineConfig.callsInFlight).
    */
   readonly callsInFlight = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private draining = false;
@@ -27,7 +26,7 @@ export class RequestDrain {
   }
 
   get requestsInFlight(): number {
-    return this.inFlight;
+    return Atomics.load(this.callsInFlight, 0);
   }
 
   middleware() {
@@ -44,15 +43,14 @@ export class RequestDrain {
         else req.once('end', refuse).resume();
         return;
       }
-      this.inFlight++;
       Atomics.add(this.callsInFlight, 0, 1);
       let done = false;
       const finished = () => {
         if (done) return;
         done = true;
-        this.inFlight--;
-        if (Atomics.sub(this.callsInFlight, 0, 1) === 1) Atomics.notify(this.callsInFlight, 0);
-        if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake();
+        if (Atomics.sub(this.callsInFlight, 0, 1) !== 1) return;
+        Atomics.notify(this.callsInFlight, 0);
+        for (const wake of this.idle.splice(0)) wake();
       };
       res.once('finish', finished);
       res.once('close', finished);
@@ -69,7 +67,7 @@ export class RequestDrain {
   /** Refuses new work from now on; resolves true when every call in flight has answered, false after `withinMs`. */
   async drain(withinMs: number): Promise<boolean> {
     this.draining = true;
-    if (this.inFlight === 0) return true;
+    if (this.requestsInFlight === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))),

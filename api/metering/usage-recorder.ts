@@ -134,6 +134,9 @@ const INSERT_EVENTS_AND_ANSWERS_SQL = `WITH answers AS (INSERT INTO stored_respo
     ON CONFLICT DO NOTHING)
   SELECT organization_id, idempotency_key FROM answers`;
 
+/** A call's quantity of a meter (0 when it has none). */
+const quantityOf = (call: MeteredCall, meter: Meter): bigint => call.usage.find((line) => line.meter === meter)?.quantity ?? 0n;
+
 /**
  * A lone call's INSERT: a row per non-zero meter (the meters named by `mask`, bit i for METERS[i])
  * as plain VALUES ($1-$7 the call's columns, then a quantity and an id per meter). NOTE: a flush
@@ -158,7 +161,7 @@ function insertOne(call: MeteredCall): { name: string; text: string; values: unk
   let mask = 0;
   const values: unknown[] = [call.organizationId, call.subscriptionId, call.apiKeyId, call.modelId, call.modelVersionId, call.occurredAt.toISOString(), call.idempotencyKey];
   METERS.forEach((meter, i) => {
-    const quantity = call.usage.find((line) => line.meter === meter)?.quantity ?? 0n;
+    const quantity = quantityOf(call, meter);
     if (quantity <= 0n) return;
     mask |= 1 << i;
     values.push(quantity.toString(), uuidv7());
@@ -189,7 +192,7 @@ function callColumns(calls: MeteredCall[]): string[] {
     const shared = [c.organizationId, c.subscriptionId, c.apiKeyId, c.modelId, c.modelVersionId, c.occurredAt.toISOString(), c.idempotencyKey];
     shared.forEach((value, i) => cols[i].push(element(value)));
     METERS.forEach((meter, i) => {
-      const quantity = c.usage.find((line) => line.meter === meter)?.quantity ?? 0n;
+      const quantity = quantityOf(c, meter);
       cols[shared.length + 2 * i].push(quantity > 0n ? quantity.toString() : 'NULL');
       cols[shared.length + 2 * i + 1].push(quantity > 0n ? uuidv7() : 'NULL');
     });

@@ -65,10 +65,9 @@ export class DeviceWorkerGroup {
   }
 
   private async startHost(index: number): Promise<WorkerHost> {
-    const { device, intraOpThreads, faultInjection } = this.options;
+    const { device, intraOpThreads, faultInjection, trainingHoldMaxMs } = this.options;
     const training = index === this.options.workers;
     const niceness = training ? this.options.trainingNiceness : this.options.niceness;
-    const { trainingHoldMaxMs } = this.options;
     const callsInFlight = training ? this.options.callsInFlight : undefined;
     const host = new WorkerHost(device, index, { device, intraOpThreads, niceness, faultInjection, inferenceWaiting: this.inferenceWaiting, callsInFlight, trainingHoldMaxMs }, training);
     this.hosts[index] = host;

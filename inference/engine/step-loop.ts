@@ -116,12 +116,12 @@ export interface TrainingHold {
 export const HOLD_POLL_MS = 5;
 
 /**
- * Waits (up to `hold.maxMs`) until no call is in flight or `stop` is raised; the time it waited.
+ * Waits (up to `hold.maxMs`) until no call is in flight or `stop` is raised.
  * NOTE: Atomics.wait, blocking the (training worker's) thread: Atomics.waitAsync's timeout never
  * fires on Node 20, so a wait the API forgot to notify would hang. On the main thread (an
  * in-process runner, which cannot block) it polls every millisecond instead.
  */
-async function waitForCalls(hold: TrainingHold, stop: Int32Array | undefined): Promise<number> {
+async function waitForCalls(hold: TrainingHold, stop: Int32Array | undefined): Promise<void> {
   const started = performance.now();
   for (;;) {
     const calls = Atomics.load(hold.calls, 0);
@@ -131,7 +131,6 @@ async function waitForCalls(hold: TrainingHold, stop: Int32Array | undefined): P
     if (isMainThread) await new Promise((resolve) => setTimeout(resolve, 1));
     else Atomics.wait(hold.calls, 0, calls, Math.min(left, HOLD_POLL_MS));
   }
-  return performance.now() - started;
 }
 
 /**
@@ -139,23 +138,22 @@ async function waitForCalls(hold: TrainingHold, stop: Int32Array | undefined): P
  * are done, its budget is spent, its stop flag is raised, or the yield flag is (see
  * {@link StepLoopSignals}); at least one step runs; with a hold, each step waits for the calls
  * in flight first. Returns the loop's outputs encoded for the trip back
- * ({@link decodeStepLoopOutputs}), the compute time and the time held.
+ * ({@link decodeStepLoopOutputs}) and the compute time.
  */
 export async function runStepLoop(
   run: (feeds: Record<string, EngineTensor>) => Promise<Record<string, EngineTensor>>,
   inputs: Record<string, EngineTensor>,
   loop: StepLoop,
   signals: StepLoopSignals = {},
-): Promise<{ outputs: Record<string, EngineTensor>; computeMs: number; heldMs: number }> {
+): Promise<{ outputs: Record<string, EngineTensor>; computeMs: number }> {
   const { yieldFlag, hold } = signals;
   const state: Record<string, EngineTensor> = { ...inputs };
   const reports = loop.report.map(() => new Float32Array(loop.steps.length));
   const started = performance.now();
   let computeMs = 0;
-  let heldMs = 0;
   let done = 0;
   for (const step of loop.steps) {
-    if (hold) heldMs += await waitForCalls(hold, loop.stop);
+    if (hold) await waitForCalls(hold, loop.stop);
     const mustStop = (loop.stop && Atomics.load(loop.stop, 0) !== 0) || (yieldFlag && Atomics.load(yieldFlag, 0) !== 0);
     if (done > 0 && (mustStop || performance.now() - started >= loop.budgetMs)) break;
     const feeds = stepFeeds(loop, state, step);
@@ -178,7 +176,7 @@ export async function runStepLoop(
   for (const input of Object.keys(loop.carry)) encoded[input] = state[input];
   loop.report.forEach((name, i) => (encoded[REPORT + name] = { type: 'float32', dims: [done], data: reports[i].slice(0, done) }));
   if (loop.table) encoded[TABLE + loop.table.input] = { type: 'float32', dims: [loop.table.data.length / loop.table.dim, loop.table.dim], data: loop.table.data };
-  return { outputs: encoded, computeMs, heldMs };
+  return { outputs: encoded, computeMs };
 }
 
 /** Reads back what {@link runStepLoop} encoded. */
