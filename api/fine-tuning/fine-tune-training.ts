@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import {
   buildFineTunedTextClassifier, buildSoftmaxHeadEval, buildSoftmaxHeadStep, buildTextBodyEval, buildTextBodyStep, buildTextClassifier,
-  buildTextRowsPooling, EnginePool, EngineTensor, EpochReport, floatDataOrThrow, HeadTrainingCheckpoint,
+  buildTextRowsPooling, EnginePool, EngineTensor, EpochCheckpoint, EpochReport, floatDataOrThrow, HeadTrainingCheckpoint,
   HeadTrainingSet, int64DataOrThrow, LinearHead, PoolStepRunner, poolTokenizedFeatures, readTextModelBodyOrThrow, SoftmaxHeadTrainer, stepsPerEpoch, StepReport, TextBodyTrainer,
   TextModelBody, tokenize, TokenizedSet, tokenizeYielding,
 } from '../../inference';
@@ -306,7 +306,7 @@ const WRITE_EPOCHS_SQL = `WITH epochs AS (
 
 /** An epoch ended, not written yet (see StepMeter.checkpoint). */
 interface EndedEpoch {
-  checkpoint: HeadTrainingCheckpoint;
+  checkpoint: EpochCheckpoint;
   report: EpochReport;
   stage: 'head' | 'body';
   at: Date;
@@ -371,20 +371,29 @@ class StepMeter {
 
   /**
    * Keeps an ended epoch for the next checkpoint, and writes one (the epochs ended so far, the
-   * state of this one) when it is due, in the background (training goes on meanwhile), in epoch
+   * state of this one) when it is due and the epoch has a state (the body trainer keeps one at
+   * the end of each request of epochs), in the background (training goes on meanwhile), in epoch
    * order, each once the bills of its epochs are committed. A failed write fails the job at the
    * next checkpoint or at the end.
    */
-  checkpoint(checkpoint: HeadTrainingCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
+  checkpoint(checkpoint: EpochCheckpoint, report: EpochReport, stage: 'head' | 'body'): Promise<void> {
     this.ended.push({ checkpoint, report, stage, at: report.endedAt ?? new Date() });
     // NOTE: the first epoch's checkpoint at once (a job shows progress); later ones at most every checkpointEveryMs
-    if (this.lastWriteAt !== undefined && Date.now() - this.lastWriteAt < this.deps.checkpointEveryMs) return this.writing;
+    if (!checkpoint.state || (this.lastWriteAt !== undefined && Date.now() - this.lastWriteAt < this.deps.checkpointEveryMs)) return this.writing;
     return this.writeEnded();
   }
 
-  /** Writes the epochs ended so far, the last one's state with them, once their bills are committed; returns the write before it. */
-  private writeEnded(): Promise<void> {
-    const epochs = this.ended.splice(0);
+  /**
+   * Writes the epochs ended up to the last one with a state, that state with them, once their
+   * bills are committed; returns the write before it. With `all` (a cancelled job, never
+   * resumed), every epoch ended, the last one's state if it has one. NOTE: epochs ended after
+   * the last state are not written otherwise: a resumed job starts from that state and runs
+   * them again (and writes and bills them then), so none is written twice.
+   */
+  private writeEnded(all = false): Promise<void> {
+    let count = this.ended.length;
+    if (!all) while (count > 0 && !this.ended[count - 1].checkpoint.state) count--;
+    const epochs = this.ended.splice(0, count);
     if (epochs.length === 0) return this.writing;
     this.lastWriteAt = Date.now();
     // NOTE: the epochs' bills go with their checkpoint (one flush a checkpoint, not one an epoch), each still under its epoch's key
@@ -412,7 +421,8 @@ class StepMeter {
       const message = `Epoch ${of}: train loss ${report.loss.toFixed(4)}, validation loss ${(report.validationLoss ?? NaN).toFixed(4)}, validation accuracy ${pct(report.validationAccuracy ?? NaN)}`;
       return { epoch: checkpoint.epoch, step: checkpoint.step, metrics: JSON.stringify(metrics), message };
     });
-    const state = packTensors(epochs.at(-1)!.checkpoint.state);
+    const last = epochs.at(-1)!.checkpoint.state;
+    const state = last ? packTensors(last) : null;
     await this.deps.dataSource.query(WRITE_EPOCHS_SQL, [
       this.job.id, rows.map((r) => r.epoch), rows.map((r) => r.step), rows.map((r) => r.metrics), epochs.map((e) => e.at.toISOString()), rows.map((r) => r.message), state,
     ]);
@@ -423,7 +433,7 @@ class StepMeter {
    * `cancelled`, the steps of the unfinished epoch are billed first (see the class NOTE).
    */
   async settle(cancelled = false): Promise<void> {
-    void this.writeEnded();
+    void this.writeEnded(cancelled);
     if (cancelled) for (const epoch of [...this.epochs.keys()]) this.bill(epoch);
     await Promise.allSettled(this.pending.splice(0));
     await this.writing;

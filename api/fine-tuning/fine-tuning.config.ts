@@ -18,7 +18,8 @@ export interface FineTuningConfig {
   workerEnabled: boolean;
   /**
    * Least time between two checkpoints of a job's training state (FINE_TUNE_CHECKPOINT_EVERY_MS,
-   * default 1000; 0: every epoch). Every epoch's figures and event are kept, written with the next checkpoint.
+   * default 1000; 0: every epoch that has a state: each of the head stage, each round's last in the body stage,
+   * see TextBodyTrainer). Every epoch's figures and event are kept, written with the next checkpoint.
    */
   checkpointEveryMs: number;
 }

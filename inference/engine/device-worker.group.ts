@@ -183,13 +183,20 @@ export class DeviceWorkerGroup {
    * A worker for a batch of `sessionKey`: an idle one, or (with `busyOk`) the least busy
    * one that still has pipeline room. Undefined when none fits. NOTE: a worker running
    * background work (a step loop) has no room: a batch queued behind it would wait for the
-   * loop, while waiting here it makes the loop stop after its current step.
+   * loop, while waiting here it makes the loop stop after its current step. The training
+   * worker is the exception for background work (`background`): it serves no inference, so
+   * its next request (a step loop, an epoch's validation) waits in its pipeline slot and
+   * starts the moment the one before ends, not a round trip through this thread later.
    */
-  acquire(sessionKey: string, busyOk: boolean): WorkerHost | undefined {
+  acquire(sessionKey: string, busyOk: boolean, background = false): WorkerHost | undefined {
     let best: WorkerHost | undefined;
     for (const host of this.hosts) {
       if (!host.alive || !host.models.has(sessionKey)) continue;
       if (host.runsInFlight === 0) return host;
+      if (background && host.training && host.runsInFlight < PIPELINE_DEPTH) {
+        best ??= host;
+        continue;
+      }
       if (host.backgroundInFlight > 0) continue;
       if (busyOk && host.runsInFlight < PIPELINE_DEPTH && (!best || host.runsInFlight < best.runsInFlight)) best = host;
     }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { EngineError } from './engine.error';
 import type { EngineMetricsListener } from './engine.metrics';
 import type { EngineTensor } from './engine.types';
-import { type StepLoop, stepLoopTransferables } from './step-loop';
+import { packStepLoop, type StepLoop } from './step-loop';
 import { concatRows, inThisRealm, splitRows, toTransferable } from './tensor.codec';
 import type { WorkerHost } from './worker.host';
 import type { BatchJob, RunReply } from './worker.protocol';
@@ -10,7 +10,7 @@ import type { BatchJob, RunReply } from './worker.protocol';
 /** The device side a batcher dispatches to (a DeviceWorkerGroup). */
 export interface BatchExecutor {
   readonly device: { id: string };
-  acquire(sessionKey: string, busyOk: boolean): WorkerHost | undefined;
+  acquire(sessionKey: string, busyOk: boolean, background?: boolean): WorkerHost | undefined;
   /** Live workers of the device that hold the model. */
   servingWorkers(sessionKey: string): number;
   /** `background`: the job is background work (a worker running it takes no inference batch behind it). */
@@ -179,13 +179,14 @@ export class DynamicBatcher {
   /**
    * NOTE: a background request (a training step) takes the device only between inference
    * batches: an idle worker, no inference queued on the device. It never waits in a busy
-   * worker's pipeline slot, so an inference batch arriving meanwhile waits at most one step.
+   * inference worker's pipeline slot, so an inference batch arriving meanwhile waits at most
+   * one step (it does in the training worker's, which serves no inference: see acquire).
    */
   private tryDispatchBackground(): boolean {
     if (this.queue.length === 0 || this.yieldTo()) return false;
     const batch = this.candidate(1);
     if (batch.length === 0) return false;
-    const host = this.executor.acquire(this.sessionKey, false);
+    const host = this.executor.acquire(this.sessionKey, false, true);
     if (!host) return false;
     this.take(batch);
     void this.send(host, batch, batch[0].rows, performance.now());
@@ -247,8 +248,7 @@ export class DynamicBatcher {
     this.inFlightRows += rows;
     const transfer: ArrayBuffer[] = [];
     try {
-      const loop = batch[0].loop;
-      if (loop) stepLoopTransferables(loop, transfer);
+      const loop = batch[0].loop && packStepLoop(batch[0].loop, transfer);
       const job = { modelId: this.sessionKey, inputs: this.stack(batch, transfer), rows: batch.map((p) => p.rows), deadlines: batch.map((p) => p.deadline), ...(loop && { loop }) };
       const reply = await this.executor.execute(host, job, transfer, this.background);
       this.deliver(batch, reply, dispatchedAt);

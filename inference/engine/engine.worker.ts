@@ -6,7 +6,7 @@ import { env, InferenceSession } from 'onnxruntime-node';
 import { CUDA_PROBE_MODEL_BASE64 } from './cuda-probe.model';
 import type { EngineTensor, ModelSignature } from './engine.types';
 import { fromOrtOutputs, sessionOptions, signatureOf, syntheticInputs, toOrtFeeds } from './ort-session.adapter';
-import { runStepLoop } from './step-loop';
+import { runStepLoop, unpackStepLoop } from './step-loop';
 import { concatRows, toTransferable } from './tensor.codec';
 import type { LoadReply, RunReply, WorkerFault, WorkerReply, WorkerRequest, WorkerStartData } from './worker.protocol';
 
@@ -135,7 +135,7 @@ async function handleRun(message: Extract<WorkerRequest, { kind: 'run' }>): Prom
   if (!loaded) throw Object.assign(new Error(`model ${message.modelId} is not loaded on this worker`), { code: 'WORKER_FAILED' });
   const { session } = await loaded;
   if (message.loop) {
-    const loop = message.loop;
+    const loop = unpackStepLoop(message.loop);
     return serially(async () => {
       const { outputs, computeMs } = await runStepLoop(async (feeds) => fromOrtOutputs(await session.run(toOrtFeeds(feeds))), message.inputs, loop, {
         yieldFlag: start.inferenceWaiting,

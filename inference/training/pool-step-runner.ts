@@ -76,9 +76,9 @@ export class PoolStepRunner implements StepRunner {
   }
 
   async runSteps(graphId: string, inputs: Record<string, EngineTensor>, loop: StepLoop): Promise<StepLoopResult> {
-    const { computeMs, stepsDone, state, reports, table } = await this.pool.runSteps(this.refOrThrow(graphId), inputs, loop);
+    const { computeMs, stepsDone, state, reports, table, marks } = await this.pool.runSteps(this.refOrThrow(graphId), inputs, loop);
     this.computeMs += computeMs;
-    return { stepsDone, state, reports, table };
+    return { stepsDone, state, reports, table, marks };
   }
 
   /** Engine compute time (ms) of the runs since the last call. */

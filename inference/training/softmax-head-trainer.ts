@@ -124,7 +124,8 @@ export class SoftmaxHeadTrainer {
             totals.loss += loss * rows.length;
             totals.accuracy += result.reports.accuracy[i] * rows.length;
             totals.steps++;
-            await options.onStep?.({ epoch, step: ++step, rows: rows.length, loss });
+            step++; // NOTE: not inside the optional call below, whose arguments are not evaluated without an onStep
+            await options.onStep?.({ epoch, step, rows: rows.length, loss });
           }
         },
       }));

@@ -1,7 +1,7 @@
 import type { EngineTensor } from '../engine/engine.types';
 import type { StepLoop, StepLoopResult } from '../engine/step-loop';
 
-export type { StepLoop, StepLoopResult, StepLoopTable } from '../engine/step-loop';
+export type { StepLoop, StepLoopMark, StepLoopResult, StepLoopTable } from '../engine/step-loop';
 
 /**
  * Runs ONNX graphs (a training step, an eval pass, a feature extractor) on some feeds.
@@ -28,14 +28,15 @@ export const MAX_STEPS_PER_REQUEST = 256;
 /** A loop as a trainer describes it: every step, and what carries over. */
 export type StepPlan = Omit<StepLoop, 'budgetMs' | 'stop'>;
 
-/** After each request of {@link runAllSteps}: what it did, and the index of its first step in the plan. */
+/** After each request of {@link runAllSteps}: what it did (its marks' `steps` counted from the plan's start), and the index of its first step in the plan. */
 export type StepChunkCallback = (result: StepLoopResult, firstStep: number) => void | Promise<void>;
 
 /**
  * Runs every step of a plan through `runner`, in as many requests as the loop's budget and
  * the engine's yielding take, each request carrying on from the state (and table) the last
- * one returned; `onChunk` after each. An abort stops it within one step (through the loop's
- * stop flag); it then rejects with the signal's reason, after `onChunk` of the steps done.
+ * one returned; `onChunk` after each. The plan's marks (step counts from its start) go with the
+ * request that reaches them. An abort stops it within one step (through the loop's stop flag);
+ * it then rejects with the signal's reason, after `onChunk` of the steps done.
  */
 export async function runAllSteps(
   runner: StepRunner,
@@ -54,11 +55,14 @@ export async function runAllSteps(
     let state = Object.fromEntries(Object.entries(inputs).filter(([name]) => name in plan.carry));
     let table = plan.table?.data;
     for (let done = 0; done < plan.steps.length; ) {
+      const steps = plan.steps.slice(done, done + MAX_STEPS_PER_REQUEST);
       const loop: StepLoop = {
-        ...plan, steps: plan.steps.slice(done, done + MAX_STEPS_PER_REQUEST), budgetMs: options.budgetMs ?? STEP_LOOP_BUDGET_MS, stop,
+        ...plan, steps, budgetMs: options.budgetMs ?? STEP_LOOP_BUDGET_MS, stop,
         ...(plan.table && { table: { ...plan.table, data: table! } }),
+        ...(plan.marks && { marks: plan.marks.filter((m) => m > done && m <= done + steps.length).map((m) => m - done) }),
       };
       const result = await runner.runSteps(graphId, { ...constants, ...state }, loop);
+      for (const mark of result.marks) mark.steps += done;
       state = result.state;
       table = result.table;
       await options.onChunk?.(result, done);

@@ -6,7 +6,7 @@ import type { LinearHead } from '../model-kit/text-models';
 import { bodyParameterDims, TextBodyShape } from './text-body-graphs';
 import type { EpochReport, HeadTrainingCheckpoint, StepReport } from './softmax-head-trainer';
 import { epochSeed } from './softmax-head-trainer';
-import { runAllSteps, StepRunner } from './step-runner';
+import { MAX_STEPS_PER_REQUEST, runAllSteps, type StepLoopMark, StepRunner } from './step-runner';
 
 /** Tokenized texts with class labels: `ids`/`weights` row-major [labels.length, sequenceLength]. */
 export interface TokenizedSet {
@@ -41,9 +41,18 @@ export interface TextBodyTrainingOptions {
   resumeFrom?: HeadTrainingCheckpoint;
   /** Steps done before `firstEpoch` (by a head-only stage), so step numbers run on. */
   stepsBefore?: number;
+  /**
+   * Epochs sent to the worker in one request after the first (default: as many as make at most
+   * MAX_STEPS_PER_REQUEST steps). A training state is kept at the first epoch and at each request's last.
+   */
+  epochsPerRequest?: number;
   onStep?: (report: StepReport) => void | Promise<void>;
-  onCheckpoint?: (checkpoint: HeadTrainingCheckpoint, report: EpochReport) => void | Promise<void>;
+  /** At each epoch's end, in order; `state` only at the first epoch and each request's last (see epochsPerRequest). */
+  onCheckpoint?: (checkpoint: EpochCheckpoint, report: EpochReport) => void | Promise<void>;
 }
+
+/** An epoch's end as {@link TextBodyTrainer} reports it: a checkpoint to resume from where it has a state. */
+export type EpochCheckpoint = Omit<HeadTrainingCheckpoint, 'state'> & { state?: HeadTrainingCheckpoint['state'] };
 
 /** Graph ids the runner knows: the body step ({@link buildTextBodyStep}) and eval graph. */
 export interface TextBodyGraphIds {
@@ -106,11 +115,20 @@ function compactRowIds(values: ArrayLike<number>): { rows: number[]; tokenRows: 
 }
 
 /**
- * Epoch ends (validation, checkpoint) that may wait behind the steps. NOTE: a checkpoint is
- * written once the steps before it are billed (two commits): at two, the next epoch's steps
- * waited on those commits whenever the database answered slower than the worker ran an epoch.
+ * Rounds' epoch ends (validation, checkpoints) that may wait behind the steps. NOTE: a
+ * checkpoint is written once the steps before it are billed (two commits): when epoch ends
+ * could wait only behind the next epoch, its steps waited on those commits whenever the
+ * database answered slower than the worker ran an epoch.
  */
-const EPOCH_ENDS_AHEAD = 4;
+const ROUND_ENDS_AHEAD = 2;
+
+/**
+ * Time a round's request may hold the training worker before it hands back (the rest goes in
+ * the next request). NOTE: a round of several epochs runs longer than one step loop's default
+ * budget; a cancel still stops it within a step (the loop's stop flag), inference queued on the
+ * device within a step (the yield flag).
+ */
+const ROUND_BUDGET_MS = 250;
 
 /** An epoch's batches and their steps' feeds, with each step's table rows as numbers (to mark them touched). */
 interface EpochPlan {
@@ -128,6 +146,12 @@ interface EpochPlan {
  * the updated rows back (a step over the whole table moved it to the worker and back, and
  * through every op, each time). A checkpoint holds the rows changed since `initial` (the
  * base body's table), so it is small; a resumed run rebuilds the table from `initial` and them.
+ *
+ * NOTE: epochs go to the worker in rounds (the first alone, then as many as fit in one request),
+ * each epoch's end marked in the loop, which keeps that epoch's head and validation rows for its
+ * validation: one round trip a round instead of one an epoch (at ~10 ms an epoch, the trips were
+ * a fifth of the worker's time), and a state is taken once a round (checkpoints keep the state
+ * of a round's last epoch; the epochs between them are redone after a resume).
  */
 export class TextBodyTrainer {
   constructor(
@@ -145,65 +169,113 @@ export class TextBodyTrainer {
     if (options.resumeFrom) ({ head } = this.restore(options.resumeFrom.state, table, touched));
     let step = options.resumeFrom?.step ?? options.stepsBefore ?? 0;
     const first = options.resumeFrom ? options.resumeFrom.epoch + 1 : options.firstEpoch;
+    const last = options.lastEpoch;
     const tokenIds = numbersOfInt64(data.ids);
-    let plan = first <= options.lastEpoch ? this.epochPlan(data, tokenIds, options, first) : undefined;
     // the validation rows' feeds, made once: each epoch's end only gathers their table rows
     const validation = options.validation && this.evaluationPlan(options.validation);
-    // NOTE: an epoch's end (its validation, then its checkpoint) runs while the next epochs' steps do, in
-    // epoch order; the steps go at most EPOCH_ENDS_AHEAD epochs ahead of the last epoch end done
+    const markRows = validation && int64ArrayOf(validation.tableRows);
+    const perRequest = options.epochsPerRequest ?? Math.max(1, Math.floor(MAX_STEPS_PER_REQUEST / Math.max(1, Math.ceil(data.labels.length / options.batchSize))));
+    // the first epoch alone (its state comes back at once), then rounds of `perRequest` epochs
+    const roundFrom = (epoch: number) => ({ from: epoch, to: Math.min(last, epoch === first ? epoch : epoch + perRequest - 1) });
+    let round = first <= last ? roundFrom(first) : undefined;
+    let plans = round ? await this.roundPlans(data, tokenIds, options, round) : [];
+    // NOTE: a round's epoch ends (their validation, then their checkpoints) run while the next rounds' steps do,
+    // in epoch order; the steps go at most ROUND_ENDS_AHEAD rounds ahead of the last round end done
     const ends: Array<Promise<void>> = [];
-    for (let epoch = first; epoch <= options.lastEpoch; epoch++) {
-      const totals = { loss: 0, accuracy: 0, steps: 0 };
-      const { batches, steps, stepRows } = plan!;
-      // NOTE: the epoch's steps run back to back in the worker, which keeps the table and gathers each step's rows
+    while (round) {
+      const { from, to } = round;
+      const offsets = [0];
+      for (const plan of plans) offsets.push(offsets.at(-1)! + plan.batches.length);
+      const batches = plans.flatMap((p) => p.batches);
+      const stepRows = plans.flatMap((p) => p.stepRows);
+      const totals = plans.map(() => ({ loss: 0, accuracy: 0, steps: 0 }));
+      const marks: StepLoopMark[] = [];
+      let epochOf = 0;
+      const stepBase = step;
+      // NOTE: the round's steps run back to back in the worker, which keeps the table and gathers each step's rows;
+      // at each epoch's end (a mark) it keeps the head and the validation rows, for that epoch's validation
       const running = runAllSteps(this.runner, this.graphs.step, { ...head, learning_rate: floatTensor(Float32Array.of(options.learningRate), []) }, {
-        steps, carry: { weight: 'weight_next', bias: 'bias_next' }, report: ['loss', 'accuracy'],
+        steps: plans.flatMap((p) => p.steps), carry: { weight: 'weight_next', bias: 'bias_next' }, report: ['loss', 'accuracy'],
         table: { input: 'embedding_rows', output: 'embedding_rows_next', rowIds: 'embedding_row_ids', dim, data: table },
+        marks: offsets.slice(1), markRows,
       }, {
         signal: options.signal,
+        budgetMs: ROUND_BUDGET_MS,
         onChunk: async (result, firstStep) => {
           for (let i = 0; i < result.stepsDone; i++) {
-            const rows = batches[firstStep + i];
-            for (const row of stepRows[firstStep + i]) touched[row] = 1;
+            const at = firstStep + i;
+            while (at >= offsets[epochOf + 1]) epochOf++;
+            const rows = batches[at];
+            for (const row of stepRows[at]) touched[row] = 1;
             const loss = result.reports.loss[i];
-            totals.loss += loss * rows.length;
-            totals.accuracy += result.reports.accuracy[i] * rows.length;
-            totals.steps++;
-            await options.onStep?.({ epoch, step: ++step, rows: rows.length, loss });
+            const totalsOf = totals[epochOf];
+            totalsOf.loss += loss * rows.length;
+            totalsOf.accuracy += result.reports.accuracy[i] * rows.length;
+            totalsOf.steps++;
+            step++; // NOTE: not inside the optional call below, whose arguments are not evaluated without an onStep
+            await options.onStep?.({ epoch: from + epochOf, step, rows: rows.length, loss });
           }
+          marks.push(...result.marks);
         },
       });
-      // NOTE: the next epoch's steps are made while the worker runs this one's (a timer, so this epoch's request goes out first)
-      const next = epoch < options.lastEpoch ? new Promise<typeof plan>((resolve) => setTimeout(() => resolve(this.epochPlan(data, tokenIds, options, epoch + 1)), 0)) : undefined;
+      // the epochs ended (a mark each), validated and reported in order after the rounds before;
+      // `state`: the state of the round's last epoch, taken before the table goes back to the worker
+      const endEpochs = (state?: Record<string, EngineTensor>) => {
+        const epochEnds = marks.map((mark, e) => ({
+          report: { epoch: from + e, steps: totals[e].steps, loss: totals[e].loss / data.labels.length, accuracy: totals[e].accuracy / data.labels.length, endedAt: new Date(mark.at) } as EpochReport,
+          checkpoint: { epoch: from + e, step: stepBase + offsets[e + 1], state: from + e === to ? state : undefined },
+          evaluation: validation && this.markedEvaluationFeeds(validation, mark),
+        }));
+        const previous = ends.at(-1);
+        const roundEnd = (async () => {
+          await previous;
+          for (const { report, checkpoint, evaluation } of epochEnds) {
+            if (evaluation) {
+              const out = await this.runner.run(this.graphs.evaluate, evaluation);
+              Object.assign(report, { validationLoss: floatDataOrThrow(out.loss, 'loss')[0], validationAccuracy: floatDataOrThrow(out.accuracy, 'accuracy')[0] });
+            }
+            await options.onCheckpoint?.(checkpoint, report);
+          }
+        })();
+        roundEnd.catch(() => undefined); // awaited later (see above); this only keeps a failure from counting as unhandled meanwhile
+        ends.push(roundEnd);
+      };
+      const nextRound = to < last ? roundFrom(to + 1) : undefined;
+      // NOTE: the next round's steps are made while the worker runs this one's (timers, so this request goes out first)
+      const next = nextRound && this.roundPlans(data, tokenIds, options, nextRound);
       let ran: Awaited<typeof running>;
       try {
         ran = await running;
       } catch (error) {
-        await ends.at(-1); // the epochs done are still validated and checkpointed
+        // stopped: the epochs that ended before the stop, and the rounds before, are still validated and reported (without a state)
+        endEpochs();
+        await ends.at(-1);
         throw error;
       }
-      if (ends.length >= EPOCH_ENDS_AHEAD) await ends.shift();
-      plan = await next;
+      if (ends.length >= ROUND_ENDS_AHEAD) await ends.shift();
+      plans = next ? await next : [];
       head = ran.state;
       table = ran.table!;
-      const report: EpochReport = { epoch, steps: totals.steps, loss: totals.loss / data.labels.length, accuracy: totals.accuracy / data.labels.length, endedAt: new Date() };
-      // taken now, before the table goes back to the worker with the next epoch's steps
-      const evaluation = validation && this.evaluationFeeds(validation, { embedding: table, head: this.headOf(head) });
-      const checkpoint = { epoch, step, state: this.snapshot(table, touched, head) };
-      const previous = ends.at(-1);
-      const epochEnd = (async () => {
-        await previous;
-        if (evaluation) {
-          const out = await this.runner.run(this.graphs.evaluate, evaluation);
-          Object.assign(report, { validationLoss: floatDataOrThrow(out.loss, 'loss')[0], validationAccuracy: floatDataOrThrow(out.accuracy, 'accuracy')[0] });
-        }
-        await options.onCheckpoint?.(checkpoint, report);
-      })();
-      epochEnd.catch(() => undefined); // awaited later (see above); this only keeps a failure from counting as unhandled meanwhile
-      ends.push(epochEnd);
+      endEpochs(this.snapshot(table, touched, head));
+      round = nextRound;
     }
     await ends.at(-1);
     return { embedding: table, head: this.headOf(head) };
+  }
+
+  /** A round's epoch plans, each made in a timer of its own (the event loop serves calls between them). */
+  private async roundPlans(data: TokenizedSet, tokenIds: ArrayLike<number>, options: TextBodyTrainingOptions, round: { from: number; to: number }): Promise<EpochPlan[]> {
+    const plans: EpochPlan[] = [];
+    for (let epoch = round.from; epoch <= round.to; epoch++) {
+      plans.push(await new Promise<EpochPlan>((resolve) => setTimeout(() => resolve(this.epochPlan(data, tokenIds, options, epoch)), 0)));
+    }
+    return plans;
+  }
+
+  /** The eval graph's feeds at a mark: the validation plan's, its table rows as the mark kept them, the mark's head. */
+  private markedEvaluationFeeds(plan: { feeds: Record<string, EngineTensor>; tableRows: number[] }, mark: StepLoopMark): Record<string, EngineTensor> {
+    if (!mark.rows) throw new Error(`the step loop kept no table rows at step ${mark.steps}`);
+    return { ...plan.feeds, embedding_rows: floatTensor(mark.rows, [plan.tableRows.length, this.shape.dim]), weight: mark.state.weight, bias: mark.state.bias };
   }
 
   /** Loss and accuracy of weights on a data set through the eval graph (one run, the rows its texts use). */

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { EnginePool } from '../../../inference/engine/engine.pool';
 import type { EngineTensor } from '../../../inference/engine/engine.types';
-import type { StepLoopResult } from '../../../inference/engine/step-loop';
+import type { StepLoopMark, StepLoopResult } from '../../../inference/engine/step-loop';
 import { defaultTokenizerSpec } from '../../../inference/model-kit/hashed-ngram-tokenizer';
 import { SeededRandom } from '../../../inference/model-kit/seeded-random';
 import { buildTabularMlp } from '../../../inference/model-kit/tabular-mlp';
@@ -120,6 +120,24 @@ describe('step loops (training steps back to back in one request)', () => {
     expect(Array.from(split.table!)).toEqual(Array.from(whole.table!));
     expect(Array.from(split.state.weight.data as Float32Array)).toEqual(Array.from(whole.state.weight.data as Float32Array));
   });
+
+  it.each([['one request', undefined], ['a request per step', 0]] as Array<[string, number | undefined]>)(
+    'keeps the head and the marked table rows at each mark, as step-by-step runs had them then (%s)', async (_how, budgetMs) => {
+      const steps = bodySteps(10, 53);
+      const markRows = BigInt64Array.from([0n, 7n, 300n, 511n]);
+      const { table, inputs } = start();
+      const marks: StepLoopMark[] = [];
+      await runAllSteps(onPool, 'step', inputs, { ...plan(steps, table), marks: [3, 7, 10], markRows }, { budgetMs, onChunk: (r) => void marks.push(...r.marks) });
+      expect(marks.map((m) => m.steps)).toEqual([3, 7, 10]);
+      for (const mark of marks) {
+        const reference = await stepByStep(local, steps.slice(0, mark.steps), start().table, start().inputs);
+        const rows = Array.from(markRows, (row) => Array.from(reference.table.subarray(Number(row) * shape.dim, (Number(row) + 1) * shape.dim))).flat();
+        expect(Array.from(mark.rows!)).toEqual(rows);
+        expect(Array.from(mark.state.weight.data as Float32Array)).toEqual(Array.from(reference.head.weight.data as Float32Array));
+        expect(mark.at).toBeGreaterThan(Date.now() - 60_000);
+      }
+      expect(marks[0].rows).not.toEqual(marks[2].rows);
+    });
 
   it('an abort stops a loop running in the worker after its current step; the steps done are reported first', async () => {
     const steps = bodySteps(8000, 13);

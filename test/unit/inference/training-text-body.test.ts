@@ -7,8 +7,7 @@ import { readTextModelBodyOrThrow } from '../../../inference/model-kit/text-mode
 import { SeededRandom } from '../../../inference/model-kit/seeded-random';
 import { LocalStepRunner } from '../../../inference/training/local-step-runner';
 import { buildTextBodyEval, buildTextBodyStep } from '../../../inference/training/text-body-graphs';
-import type { HeadTrainingCheckpoint } from '../../../inference/training/softmax-head-trainer';
-import { compactRows, tokenizedSet, TextBodyTrainer } from '../../../inference/training/text-body-trainer';
+import { compactRows, type EpochCheckpoint, tokenizedSet, TextBodyTrainer } from '../../../inference/training/text-body-trainer';
 import { supportTickets } from '../../support/fine-tune-fixtures';
 
 describe('text body step graph (embedding table + head, SGD)', () => {
@@ -58,6 +57,7 @@ describe('text body step graph (embedding table + head, SGD)', () => {
   });
 
   it('trains the table in place, leaves rows no text uses untouched, and resumes from a checkpoint bit for bit', async () => {
+    // NOTE: two epochs a request, so epochs 1 (alone), 3 and 4 keep a state (a request's last)
     const spec = defaultTokenizerSpec({ buckets: 256, sequenceLength: 8 });
     const shape = { spec, dim: 4, classes: 3 };
     runner.register('small-step', buildTextBodyStep(shape)).register('small-eval', buildTextBodyEval(shape));
@@ -67,9 +67,17 @@ describe('text body step graph (embedding table + head, SGD)', () => {
     const trainer = new TextBodyTrainer(runner, { step: 'small-step', evaluate: 'small-eval' }, shape);
     const initial = { embedding: new SeededRandom(2).normalArray(256 * 4, 0.3), head: { weight: new SeededRandom(3).normalArray(12, 0.1), bias: new Float32Array(3) } };
     const base = Float32Array.from(initial.embedding);
-    const options = { firstEpoch: 1, lastEpoch: 4, batchSize: 4, learningRate: 2, seed: 5, initial, validation: set };
-    const checkpoints: HeadTrainingCheckpoint[] = [];
-    const unbroken = await trainer.train(set, { ...options, onCheckpoint: (c) => void checkpoints.push(c) });
+    const options = { firstEpoch: 1, lastEpoch: 4, batchSize: 4, learningRate: 2, seed: 5, initial, validation: set, epochsPerRequest: 2 };
+    const checkpoints: EpochCheckpoint[] = [];
+    const validated: number[] = [];
+    const unbroken = await trainer.train(set, { ...options, onCheckpoint: (c, report) => void (checkpoints.push(c), validated.push(report.validationLoss!)) });
+    expect(checkpoints.map((c) => [c.epoch, c.step, c.state !== undefined])).toEqual([[1, 6, true], [2, 12, false], [3, 18, true], [4, 24, true]]);
+    // each epoch validated on its own weights (not the request's last), as one epoch a request validates them
+    const perEpoch: number[] = [];
+    const oneByOne = await trainer.train(set, { ...options, epochsPerRequest: 1, onCheckpoint: (_c, report) => void perEpoch.push(report.validationLoss!) });
+    expect(oneByOne).toEqual(unbroken);
+    expect(validated).toEqual(perEpoch);
+    expect(new Set(validated).size).toBe(4);
     expect(initial.embedding).toEqual(base); // the caller's table is not written
     const used = new Set(Array.from(set.ids, Number));
     for (let row = 0; row < 256; row++) {
@@ -77,13 +85,13 @@ describe('text body step graph (embedding table + head, SGD)', () => {
       if (!used.has(row)) expect(same).toBe(true);
     }
     // a checkpoint holds the rows changed, not the table
-    const second = checkpoints[1];
-    expect(second.state.embedding).toBeUndefined();
-    expect(second.state.embedding_row_ids.dims[0]).toBeLessThanOrEqual(used.size);
-    const resumed = await trainer.train(set, { ...options, resumeFrom: second });
+    const third = { ...checkpoints[2], state: checkpoints[2].state! };
+    expect(third.state.embedding).toBeUndefined();
+    expect(third.state.embedding_row_ids.dims[0]).toBeLessThanOrEqual(used.size);
+    const resumed = await trainer.train(set, { ...options, resumeFrom: third });
     expect(resumed.embedding).toEqual(unbroken.embedding);
     expect(resumed.head).toEqual(unbroken.head);
-    expect(trainer.weightsOf(checkpoints[3].state, initial.embedding)).toEqual(unbroken);
+    expect(trainer.weightsOf(checkpoints[3].state!, initial.embedding)).toEqual(unbroken);
   });
 
   it('adapts the demo sentiment body to support tickets it cannot separate frozen', async () => {
