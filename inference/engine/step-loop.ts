@@ -314,8 +314,8 @@ export function decodeStepLoopOutputs(outputs: Record<string, EngineTensor>, loo
 
 /**
  * The buffer a loop hands over to the worker, for a transfer list: its table (it comes back
- * with the answer). NOTE: the steps' feeds are copied, not handed over: a loop that stops
- * early leaves the rest to the caller's next request.
+ * with the answer). NOTE: the caller's step feeds are never handed over (a loop that stops
+ * early leaves the rest to the caller's next request): what goes is their packed copy.
  */
 function stepLoopTransferables(loop: StepLoop, transferList: ArrayBuffer[]): void {
   const data = loop.table?.data;
