@@ -178,7 +178,7 @@ describe('step loops (training steps back to back in one request)', () => {
     const { table, inputs } = start();
     const requests: Array<{ stepsDone: number; at: number }> = [];
     const loop = runAllSteps(onPool, 'step', inputs, plan(steps, table), { budgetMs: 60_000, onChunk: (r) => void requests.push({ stepsDone: r.stepsDone, at: performance.now() }) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    while (requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5)); // loaded and running
     // the one inference worker is held for 300 ms; a first call takes its pipeline slot, a second one queues
     const blocked = pool.injectFault('cpu', 0, { mode: 'block', ms: 300 });
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -190,12 +190,14 @@ describe('step loops (training steps back to back in one request)', () => {
     const answeredAt = await call;
     await loop;
     expect(requests.reduce((n, r) => n + r.stepsDone, 0)).toBe(4000);
-    // a request that stopped short of its window (256 steps) while the call was queued, and no steps ran until it was answered
-    const short = requests.findIndex((r, i) => i < requests.length - 1 && r.stepsDone < MAX_STEPS_PER_REQUEST);
-    expect(short).toBeGreaterThanOrEqual(0);
-    expect(requests[short].at).toBeGreaterThan(queuedAt);
-    expect(requests[short].at).toBeLessThan(answeredAt);
-    expect(requests[short + 1].at).toBeGreaterThan(answeredAt);
+    // while the call was queued (~250 ms, a full request of 256 steps runs in ~70), at most the request then running came
+    // back, stopped short of its window; no other ran until the call was answered. NOTE: not "one stopped short": when the
+    // call queued just as a request ended, the next one waited for the queue to be served and none was cut
+    const during = requests.filter((r) => r.at > queuedAt && r.at < answeredAt);
+    expect(during.length).toBeLessThanOrEqual(1);
+    for (const r of during) expect(r.stepsDone).toBeLessThan(MAX_STEPS_PER_REQUEST);
+    expect(requests.some((r) => r.at < queuedAt)).toBe(true);
+    expect(requests.some((r) => r.at > answeredAt)).toBe(true);
   });
 
   it('keeps graphs by content: runners share a graph built once per process from the same key', async () => {
