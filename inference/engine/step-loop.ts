@@ -155,27 +155,19 @@ function stepFeeds(loop: StepLoop, state: Record<string, EngineTensor>, step: Re
   if (!ids || ids.type !== 'int64') throw new Error(`a step of the loop lacks its int64 "${table.rowIds}" feed`);
   delete feeds[table.rowIds];
   const rows = ids.data as BigInt64Array;
-  const { dim, data } = table;
-  const gathered = new Float32Array(rows.length * dim);
-  const tableRows = data.length / dim;
-  // NOTE: plain loops: a subarray per row costs more than copying its few values
-  for (let i = 0; i < rows.length; i++) {
-    const row = Number(rows[i]);
-    if (!(row >= 0 && row < tableRows)) throw new Error(`"${table.rowIds}" names row ${row}, outside the table's 0..${tableRows - 1}`);
-    for (let j = 0, from = row * dim, to = i * dim; j < dim; j++) gathered[to + j] = data[from + j];
-  }
-  feeds[table.input] = { type: 'float32', dims: [rows.length, table.dim], data: gathered };
+  feeds[table.input] = { type: 'float32', dims: [rows.length, table.dim], data: gatherRows(table, rows, `"${table.rowIds}"`) };
   return feeds;
 }
 
-/** Copies the table rows `ids` names, in order. */
-function gatherRows(table: StepLoopTable, ids: BigInt64Array): Float32Array {
+/** Copies the table rows `ids` names, in order; `namedBy` says who named them, for the error. */
+function gatherRows(table: StepLoopTable, ids: BigInt64Array, namedBy: string): Float32Array {
   const { dim, data } = table;
   const tableRows = data.length / dim;
   const rows = new Float32Array(ids.length * dim);
+  // NOTE: plain loops: a subarray per row costs more than copying its few values
   for (let i = 0; i < ids.length; i++) {
     const row = Number(ids[i]);
-    if (!(row >= 0 && row < tableRows)) throw new Error(`a mark names row ${row}, outside the table's 0..${tableRows - 1}`);
+    if (!(row >= 0 && row < tableRows)) throw new Error(`${namedBy} names row ${row}, outside the table's 0..${tableRows - 1}`);
     for (let j = 0, from = row * dim, to = i * dim; j < dim; j++) rows[to + j] = data[from + j];
   }
   return rows;
@@ -280,7 +272,7 @@ export async function runStepLoop(
       // NOTE: the carried tensors are each step's own outputs (never written after), so they are kept as they are
       const kept: Record<string, EngineTensor> = {};
       for (const input of Object.keys(loop.carry)) kept[input] = state[input];
-      marks.push({ steps: done, at: Date.now(), state: kept, rows: loop.table && loop.markRows ? gatherRows(loop.table, loop.markRows) : undefined });
+      marks.push({ steps: done, at: Date.now(), state: kept, rows: loop.table && loop.markRows ? gatherRows(loop.table, loop.markRows, 'a mark') : undefined });
     }
   }
   const encoded: Record<string, EngineTensor> = { [STEPS_DONE]: { type: 'int32', dims: [1], data: Int32Array.of(done) } };

@@ -223,6 +223,15 @@ describe('step loops (training steps back to back in one request)', () => {
     expect(Array.from(ran.table!)).toEqual(Array.from(whole.table!));
   });
 
+  it('refuses table rows outside the table, naming who named them: a step\'s row ids, a mark\'s rows', async () => {
+    const steps = bodySteps(3, 59);
+    const outside = { ...steps[1], embedding_row_ids: int64Tensor([1, spec.buckets + 5], [2]) };
+    await expect(runAllSteps(onPool, 'step', start().inputs, plan([steps[0], outside, steps[2]], start().table)))
+      .rejects.toThrow(`"embedding_row_ids" names row ${spec.buckets + 5}, outside the table's 0..${spec.buckets - 1}`);
+    await expect(runAllSteps(onPool, 'step', start().inputs, { ...plan(steps, start().table), marks: [2], markRows: BigInt64Array.from([3n, -1n]) }))
+      .rejects.toThrow(`a mark names row -1, outside the table's 0..${spec.buckets - 1}`);
+  });
+
   it('refuses a loop whose first step does not fit the graph, naming the input', async () => {
     const [step] = bodySteps(1, 19);
     const { table, inputs } = start();
