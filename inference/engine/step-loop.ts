@@ -146,8 +146,11 @@ const MARK = 'mark:';
 const TABLE = 'table:';
 const STEPS_DONE = 'loop:steps_done';
 
-/** The steps' inputs besides carried state: each step's feeds, the constant inputs, and the gathered table rows. */
-function stepFeeds(loop: StepLoop, state: Record<string, EngineTensor>, step: Record<string, EngineTensor>): Record<string, EngineTensor> {
+/**
+ * The steps' inputs besides carried state: each step's feeds, the constant inputs, and the
+ * gathered table rows, written into `rowsScratch` (see {@link runStepLoop}).
+ */
+function stepFeeds(loop: StepLoop, state: Record<string, EngineTensor>, step: Record<string, EngineTensor>, rowsScratch: Float32Array): Record<string, EngineTensor> {
   const feeds: Record<string, EngineTensor> = { ...state, ...step };
   const table = loop.table;
   if (!table) return feeds;
@@ -155,15 +158,15 @@ function stepFeeds(loop: StepLoop, state: Record<string, EngineTensor>, step: Re
   if (!ids || ids.type !== 'int64') throw new Error(`a step of the loop lacks its int64 "${table.rowIds}" feed`);
   delete feeds[table.rowIds];
   const rows = ids.data as BigInt64Array;
-  feeds[table.input] = { type: 'float32', dims: [rows.length, table.dim], data: gatherRows(table, rows, `"${table.rowIds}"`) };
+  feeds[table.input] = { type: 'float32', dims: [rows.length, table.dim], data: gatherRows(table, rows, `"${table.rowIds}"`, rowsScratch.subarray(0, rows.length * table.dim)) };
   return feeds;
 }
 
-/** Copies the table rows `ids` names, in order; `namedBy` says who named them, for the error. */
-function gatherRows(table: StepLoopTable, ids: BigInt64Array, namedBy: string): Float32Array {
+/** Copies the table rows `ids` names, in order, into `into` (or a new array); `namedBy` says who named them, for the error. */
+function gatherRows(table: StepLoopTable, ids: BigInt64Array, namedBy: string, into?: Float32Array): Float32Array {
   const { dim, data } = table;
   const tableRows = data.length / dim;
-  const rows = new Float32Array(ids.length * dim);
+  const rows = into ?? new Float32Array(ids.length * dim);
   // NOTE: plain loops: a subarray per row costs more than copying its few values
   for (let i = 0; i < ids.length; i++) {
     const row = Number(ids[i]);
@@ -249,11 +252,15 @@ export async function runStepLoop(
   let computeMs = 0;
   let done = 0;
   const marks: StepLoopMark[] = [];
+  // NOTE: every step's gathered rows go into one array (the step reads them only while it runs):
+  // a fresh array a step, with the step's outputs, was most of the training worker's external
+  // garbage, whose collections ran on V8's helper threads beside the API's calls
+  const rowsScratch = new Float32Array(loop.table ? Math.max(0, ...loop.steps.map((step) => step[loop.table!.rowIds]?.data.length ?? 0)) * loop.table.dim : 0);
   for (const step of loop.steps) {
     if (hold) await waitForCalls(hold, loop.stop);
     const mustStop = (loop.stop && Atomics.load(loop.stop, 0) !== 0) || (yieldFlag && Atomics.load(yieldFlag, 0) !== 0);
     if (done > 0 && (mustStop || performance.now() - started >= loop.budgetMs)) break;
-    const feeds = stepFeeds(loop, state, step);
+    const feeds = stepFeeds(loop, state, step, rowsScratch);
     const t0 = performance.now();
     const outputs = await run(feeds);
     computeMs += performance.now() - t0;
