@@ -255,7 +255,9 @@ export async function runStepLoop(
   // NOTE: every step's gathered rows go into one array (the step reads them only while it runs):
   // a fresh array a step, with the step's outputs, was most of the training worker's external
   // garbage, whose collections ran on V8's helper threads beside the API's calls
-  const rowsScratch = new Float32Array(loop.table ? Math.max(0, ...loop.steps.map((step) => step[loop.table!.rowIds]?.data.length ?? 0)) * loop.table.dim : 0);
+  let mostRows = 0;
+  if (loop.table) for (const step of loop.steps) mostRows = Math.max(mostRows, step[loop.table.rowIds]?.data.length ?? 0);
+  const rowsScratch = new Float32Array(loop.table ? mostRows * loop.table.dim : 0);
   for (const step of loop.steps) {
     if (hold) await waitForCalls(hold, loop.stop);
     const mustStop = (loop.stop && Atomics.load(loop.stop, 0) !== 0) || (yieldFlag && Atomics.load(yieldFlag, 0) !== 0);
