@@ -7,6 +7,7 @@ import { readTextModelBodyOrThrow } from '../../../inference/model-kit/text-mode
 import { SeededRandom } from '../../../inference/model-kit/seeded-random';
 import { LocalStepRunner } from '../../../inference/training/local-step-runner';
 import { buildTextBodyEval, buildTextBodyStep } from '../../../inference/training/text-body-graphs';
+import type { StepRunner } from '../../../inference/training/step-runner';
 import { compactRows, type EpochCheckpoint, tokenizedSet, TextBodyTrainer } from '../../../inference/training/text-body-trainer';
 import { supportTickets } from '../../support/fine-tune-fixtures';
 
@@ -64,7 +65,13 @@ describe('text body step graph (embedding table + head, SGD)', () => {
     const rows = supportTickets(8, 3);
     const labels = ['billing', 'technical', 'shipping'];
     const set = tokenizedSet(rows.map((r) => r.text), rows.map((r) => labels.indexOf(r.label)), spec);
-    const trainer = new TextBodyTrainer(runner, { step: 'small-step', evaluate: 'small-eval' }, shape);
+    // the requests the trainer sends, by kind and graph
+    const requests: string[] = [];
+    const counted: StepRunner = {
+      run: (graph, feeds) => (requests.push(`run ${graph}`), runner.run(graph, feeds)),
+      runSteps: (graph, inputs, loop) => (requests.push(`steps ${graph}`), runner.runSteps(graph, inputs, loop)),
+    };
+    const trainer = new TextBodyTrainer(counted, { step: 'small-step', evaluate: 'small-eval' }, shape);
     const initial = { embedding: new SeededRandom(2).normalArray(256 * 4, 0.3), head: { weight: new SeededRandom(3).normalArray(12, 0.1), bias: new Float32Array(3) } };
     const base = Float32Array.from(initial.embedding);
     const options = { firstEpoch: 1, lastEpoch: 4, batchSize: 4, learningRate: 2, seed: 5, initial, validation: set, epochsPerRequest: 2 };
@@ -72,6 +79,10 @@ describe('text body step graph (embedding table + head, SGD)', () => {
     const validated: number[] = [];
     const unbroken = await trainer.train(set, { ...options, onCheckpoint: (c, report) => void (checkpoints.push(c), validated.push(report.validationLoss!)) });
     expect(checkpoints.map((c) => [c.epoch, c.step, c.state !== undefined])).toEqual([[1, 6, true], [2, 12, false], [3, 18, true], [4, 24, true]]);
+    // one request a round for its steps and one for its epochs' validations (epochs 1, 2-3, 4), not one an epoch
+    expect(requests.filter((r) => r === 'steps small-step')).toHaveLength(3);
+    expect(requests.filter((r) => r === 'steps small-eval')).toHaveLength(3);
+    expect(requests).toHaveLength(6);
     // each epoch validated on its own weights (not the request's last), as one epoch a request validates them
     const perEpoch: number[] = [];
     const oneByOne = await trainer.train(set, { ...options, epochsPerRequest: 1, onCheckpoint: (_c, report) => void perEpoch.push(report.validationLoss!) });
