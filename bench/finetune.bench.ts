@@ -34,21 +34,22 @@ const BATCH = 8;
  * and LIMIT_RUNS of each after the last, each LIMIT_STEPS steps. NOTE: under the load the step
  * graph waits for the calls as the job does (the training hold), so step_vs_limit compares the
  * job with the graph in the same conditions; against the runs with no load, on 2 cores, a job
- * under the load made 0.69-0.86 of their speed where the same job with no load made 0.83-0.98. NOTE: runs of 400 steps (0.1 s) ranged
- * 2,400-4,300 steps/s within one bench run; 2,000 steps is the graph's steady speed, which the
- * job is held to.
+ * under the load made 0.69-0.86 of their speed where the same job with no load made 0.83-0.98.
+ * NOTE: runs of 400 steps (0.1 s) ranged 2,400-4,300 steps/s within one bench run; under the
+ * load, runs of 2,000 steps (0.3 s, 6 or 7 calls) ranged 5,300-7,000 as the calls fell, so a
+ * run is 6,000 steps (about a second, as long as a job's body stage).
  */
 const LIMIT_RUNS = 2;
-const LIMIT_STEPS = 2000;
+const LIMIT_STEPS = 6000;
 /** Jobs run one after another under the load, their calls pooled. */
-const JOBS = 4;
+const JOBS = 5;
 /**
  * Epochs a job: enough that the calls started while jobs train number over a hundred. With 6
  * epochs a job trained for about 0.2 s, so 4 jobs held 14-22 calls and their "p95" was the
  * slowest call or the one before it, which a single stall decided; with 30, once training ran
- * at ~3,000 steps/s, 54-81 calls.
+ * at ~3,000 steps/s, 54-81 calls; with 90, once the body stage ran at ~6,000 steps/s, 88-100 (so 5 jobs of 100, the most a job may have).
  */
-const JOB_EPOCHS = 90;
+const JOB_EPOCHS = 100;
 
 const TEXTS = ['The hotel room was spotless', 'Overpriced, noisy and slow, I returned it', 'Five stars, it does exactly what it promises', 'It broke after a day'];
 
