@@ -9,7 +9,8 @@ import { percentile, type BenchRow, type BenchSuite } from './bench-suite';
 // What the database charges for the shapes a call's usage could be written in, on PostgreSQL
 // (BENCH_DATABASE_URL; a fresh database is created, migrated and dropped): the recorder's
 // statement on usage_event as it is (three event rows, five indexes, the totals trigger), the
-// same rows without the trigger or without the secondary indexes, and ONE row per call carrying
+// same rows without the trigger (or writing its pending totals itself, in a CTE) or without the
+// secondary indexes, and ONE row per call carrying
 // all its meters. Each measured two ways: a lone call after the connection idled 30 ms (what one
 // caller waits for, next to a one-row durable commit), and back to back in statements of 4, 16
 // and 64 calls (database time per call at saturation, where group commit batches calls).
@@ -32,6 +33,20 @@ function eventsSql(table: string): string {
     SELECT c.organization_id, c.subscription_id, c.api_key_id, c.model_id, c.model_version_id, c.occurred_at, c.idempotency_key, e.meter, e.quantity, e.id
     FROM unnest(${cols.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) AS c(${cols.map(([name]) => name).join(', ')})
     CROSS JOIN LATERAL (VALUES ${events}) AS e(meter, quantity, id) WHERE e.quantity > 0`;
+}
+
+const NO_ID = `'00000000-0000-0000-0000-000000000000'::uuid`;
+
+/**
+ * The recorder's statement into `table` (no trigger), adding its events to usage_total_pending
+ * itself in a CTE, as the totals trigger does: summed per hourly key (`grouped`), or a pending
+ * row an event (the roll-up sums them later).
+ */
+function eventsWithPendingSql(table: string, grouped: boolean): string {
+  const hourly = `date_bin(interval '1 hour', i.occurred_at, timestamptz '2000-01-01T00:00:00Z'), i.organization_id, i.model_id, coalesce(i.subscription_id, ${NO_ID}), coalesce(i.api_key_id, ${NO_ID}), i.meter`;
+  return `WITH i AS (${eventsSql(table)} RETURNING occurred_at, organization_id, model_id, subscription_id, api_key_id, meter, quantity)
+    INSERT INTO usage_total_pending (hour, organization_id, model_id, subscription_id, api_key_id, meter, quantity, events)
+    SELECT ${hourly}, ${grouped ? 'sum(i.quantity), count(*) FROM i GROUP BY 1, 2, 3, 4, 5, 6' : 'i.quantity, 1 FROM i'}`;
 }
 
 const CALL_COLUMNS = 'organization_id, subscription_id, api_key_id, model_id, model_version_id, occurred_at, idempotency_key, requests, input_tokens, compute_ms, id';
@@ -64,6 +79,8 @@ async function run(): Promise<{ title: string; rows: BenchRow[]; notes: string[]
     const variants: Array<{ name: string; measure: string; write(n: number): Promise<unknown> }> = [
       { name: 'events', measure: 'usage_event as it is: 3 event rows, 5 indexes, totals trigger', write: (n) => pool.query({ name: 'events', text: eventsSql('usage_event'), values: eventRows(n) }) },
       { name: 'events_no_trigger', measure: '  same rows and indexes, no totals trigger', write: (n) => pool.query({ name: 'events_nt', text: eventsSql('events_no_trigger'), values: eventRows(n) }) },
+      { name: 'events_own_pending', measure: '  same, the statement adds its pending totals (a CTE), no trigger', write: (n) => pool.query({ name: 'events_op', text: eventsWithPendingSql('events_no_trigger', true), values: eventRows(n) }) },
+      { name: 'events_own_pending_rows', measure: '  same, a pending row an event (no GROUP BY), no trigger', write: (n) => pool.query({ name: 'events_opr', text: eventsWithPendingSql('events_no_trigger', false), values: eventRows(n) }) },
       { name: 'events_pk_only', measure: '  same rows, primary key only, no trigger', write: (n) => pool.query({ name: 'events_pk', text: eventsSql('events_pk_only'), values: eventRows(n) }) },
       { name: 'call_row', measure: 'one row per call (all meters), the same 5 indexes, no trigger', write: (n) => pool.query({ name: 'call_row', text: callRowsSql('call_row'), values: callRows(n) }) },
       { name: 'call_row_pk_only', measure: '  same, primary key only', write: (n) => pool.query({ name: 'call_row_pk', text: callRowsSql('call_row_pk_only'), values: callRows(n) }) },
