@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { createDataSource } from '../migrations/data-source';
+import { NO_ID } from '../schema/metering/hourly-usage-total.entity';
 import { createDatabaseOn } from '../test/support/test-database';
 import { percentile, type BenchRow, type BenchSuite } from './bench-suite';
 
@@ -35,15 +36,13 @@ function eventsSql(table: string): string {
     CROSS JOIN LATERAL (VALUES ${events}) AS e(meter, quantity, id) WHERE e.quantity > 0`;
 }
 
-const NO_ID = `'00000000-0000-0000-0000-000000000000'::uuid`;
-
 /**
  * The recorder's statement into `table` (no trigger), adding its events to usage_total_pending
  * itself in a CTE, as the totals trigger does: summed per hourly key (`grouped`), or a pending
  * row an event (the roll-up sums them later).
  */
 function eventsWithPendingSql(table: string, grouped: boolean): string {
-  const hourly = `date_bin(interval '1 hour', i.occurred_at, timestamptz '2000-01-01T00:00:00Z'), i.organization_id, i.model_id, coalesce(i.subscription_id, ${NO_ID}), coalesce(i.api_key_id, ${NO_ID}), i.meter`;
+  const hourly = `date_bin(interval '1 hour', i.occurred_at, timestamptz '2000-01-01T00:00:00Z'), i.organization_id, i.model_id, coalesce(i.subscription_id, '${NO_ID}'::uuid), coalesce(i.api_key_id, '${NO_ID}'::uuid), i.meter`;
   return `WITH i AS (${eventsSql(table)} RETURNING occurred_at, organization_id, model_id, subscription_id, api_key_id, meter, quantity)
     INSERT INTO usage_total_pending (hour, organization_id, model_id, subscription_id, api_key_id, meter, quantity, events)
     SELECT ${hourly}, ${grouped ? 'sum(i.quantity), count(*) FROM i GROUP BY 1, 2, 3, 4, 5, 6' : 'i.quantity, 1 FROM i'}`;

@@ -225,12 +225,11 @@ export class TextBodyTrainer {
           report: { epoch: from + e, steps: totals[e].steps, loss: totals[e].loss / data.labels.length, accuracy: totals[e].accuracy / data.labels.length, endedAt: new Date(mark.at) } as EpochReport,
           checkpoint: { epoch: from + e, step: stepBase + offsets[e + 1], state: from + e === to ? state : undefined },
         }));
-        const endedMarks = [...marks];
         const previous = ends.at(-1);
         const roundEnd = (async () => {
           await previous;
-          if (validation && endedMarks.length > 0) {
-            const scores = await this.evaluateMarks(validation, endedMarks);
+          if (validation && marks.length > 0) {
+            const scores = await this.evaluateMarks(validation, marks);
             epochEnds.forEach(({ report }, e) => Object.assign(report, { validationLoss: scores.loss[e], validationAccuracy: scores.accuracy[e] }));
           }
           for (const { report, checkpoint } of epochEnds) await options.onCheckpoint?.(checkpoint, report);
