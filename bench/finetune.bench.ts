@@ -18,11 +18,12 @@ import { percentile, type BenchSuite } from './bench-suite';
 // (open loop, LOAD_RPS calls a second) with no job, then while JOBS jobs train one after another on
 // the same pool (p95 of the calls started while a job trained, and of all calls from start to publish); the
 // job's steps against the same step graph run back to back in one worker under the same load (runs
-// before each job and after the last, their median: step_vs_limit, what the job's own work costs), and
-// against those runs with no load (step_vs_idle_limit: that and what serving the calls costs training,
-// which waits for them); the accuracy it gains on the shipped dataset (support-ticket-tone.jsonl, the dataset the demo seeds for Contoso). Besides the
-// targets, where the latency goes: the same load while the bare step graph runs (no job), and the API
-// thread's pauses (event-loop delay, mark-compact collections) idle and while jobs train.
+// before each job and after the last, their median: step_vs_limit, what the job's own work costs),
+// and against those runs with no load (step_vs_idle_limit: that and what serving the calls costs
+// training, which waits for them); the accuracy it gains on the shipped dataset
+// (support-ticket-tone.jsonl, the dataset the demo seeds for Contoso). Besides the targets, where
+// the latency goes: the same load while the bare step graph runs (no job), and the API thread's
+// pauses (event-loop delay, mark-compact collections) idle and while jobs train.
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOAD_RPS = 20;
@@ -47,7 +48,8 @@ const JOBS = 5;
  * Epochs a job: enough that the calls started while jobs train number over a hundred. With 6
  * epochs a job trained for about 0.2 s, so 4 jobs held 14-22 calls and their "p95" was the
  * slowest call or the one before it, which a single stall decided; with 30, once training ran
- * at ~3,000 steps/s, 54-81 calls; with 90, once the body stage ran at ~6,000 steps/s, 88-100 (so 5 jobs of 100, the most a job may have).
+ * at ~3,000 steps/s, 54-81 calls; with 90, once the body stage ran at ~6,000 steps/s, 88-100
+ * (so 5 jobs of 100, the most a job may have).
  */
 const JOB_EPOCHS = 100;
 
