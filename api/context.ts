@@ -3,6 +3,7 @@ import { OrganizationKind } from '../schema/accounts/organization.entity';
 import { Role } from '../schema/accounts/role.enum';
 import type { ServerTiming } from './common/server-timing.plugin';
 import type { AccessRecord } from './http/request-log.middleware';
+import type { UsageCommitHold } from './metering/usage-commit-hold';
 import type { Loaders } from './loaders';
 import type { Services } from './services';
 
@@ -31,6 +32,8 @@ export interface RequestContext {
   serverTiming?: ServerTiming;
   /** What the request's access-log line will say (HTTP requests only). */
   access?: AccessRecord;
+  /** Usage commits the answer waits for before it is sent (GraphQL requests only; without it a call awaits its own). */
+  usageCommits?: UsageCommitHold;
 }
 
 /** A context whose principal is known (resolvers behind @Authorized). */

@@ -30,6 +30,7 @@ import { metricsAuth } from './http/metrics-auth.middleware';
 import { accessRecordOf, requestLog } from './http/request-log.middleware';
 import { retryAfterPlugin } from './common/retry-after.plugin';
 import { ServerTiming, serverTimingPlugin } from './common/server-timing.plugin';
+import { UsageCommitHold, usageCommitHoldPlugin } from './metering/usage-commit-hold';
 import { HealthDeps, healthRouter } from './health.route';
 import { billingExportRouter } from './billing/billing-export.route';
 import { StartupProgress } from './startup-progress';
@@ -237,6 +238,10 @@ async function buildApiRouter(deps: {
     return principal;
   };
 
+  const formatError = createErrorFormatter({
+    exposeStackTraces: config.exposeStackTraces,
+    onInternal: (error) => logger.error({ err: error }, 'unexpected error in a GraphQL operation'),
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: !config.production,
@@ -245,13 +250,11 @@ async function buildApiRouter(deps: {
     parseOptions: { maxTokens: config.limits.queryMaxTokens },
     // NOTE: main.ts owns SIGINT/SIGTERM and stops everything in order; Apollo must not race it.
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter({
-      exposeStackTraces: config.exposeStackTraces,
-      onInternal: (error) => logger.error({ err: error }, 'unexpected error in a GraphQL operation'),
-    }),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryCostPlugin(schema, config.queryCostLimit, dbFields),
+      usageCommitHoldPlugin(formatError),
       observabilityPlugin(metrics, (ctx) => ctx.access),
       operationLimitsPlugin({ mutationsPerRequest: config.limits.mutationsPerRequest, mutationsPerKeyPerMinute: config.limits.mutationsPerKeyPerMinute }),
       serverTimingPlugin(),
@@ -274,6 +277,7 @@ async function buildApiRouter(deps: {
     context: async ({ req, res }): Promise<RequestContext> => ({
       principal: await callerOf(req), db: dataSource.manager, loaders: createLoaders(dataSource), services,
       now, requestId: accessRecordOf(res)?.requestId ?? randomUUID(), serverTiming: new ServerTiming(), access: accessRecordOf(res),
+      usageCommits: new UsageCommitHold(),
     }),
   }));
   router.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

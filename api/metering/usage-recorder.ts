@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { isEmbedded } from '../../migrations/data-source';
 import { Meter } from '../../schema/metering/meter.enum';
@@ -64,13 +64,73 @@ export interface UsageRecorderOptions {
 }
 
 /** Runs a statement and returns its rows; on PostgreSQL as a named (prepared once per connection) statement. */
-type RunSql = (name: string, text: string, values: unknown[]) => Promise<any[]>;
+interface SqlRunner {
+  run(name: string, text: string, values: unknown[]): Promise<any[]>;
+  /** Hands back what the runner holds (before the data source closes). */
+  release(): void;
+}
 
-function sqlRunner(dataSource: DataSource): RunSql {
-  if (isEmbedded(dataSource)) return (_name, text, values) => dataSource.query(text, values);
-  // NOTE: the hot statements skip TypeORM's query runner and are prepared once per pooled connection.
-  const pool = (dataSource.driver as unknown as { master: Pool }).master;
-  return async (name, text, values) => (await pool.query({ name, text, values })).rows;
+/**
+ * The flushes' connections on PostgreSQL, from the data source's pool. ONE is kept between
+ * flushes, so that a lone call's statement is written to the socket in the call that starts it.
+ * NOTE: `pool.query` hands over an idle connection only on a later tick (pg-pool's
+ * process.nextTick), after the rest of the answer's synchronous work, so the commit could not
+ * overlap it. Flushes beside it (under load) take and give back pooled ones: keeping one per
+ * flush in flight starved the pool's other users (4 of a pool of 4 in the benchmark). A
+ * connection that fails a statement is dropped, not kept. The hot statements skip TypeORM's
+ * query runner and are prepared once per connection.
+ */
+class HeldConnections implements SqlRunner {
+  /** The kept connection, while no flush uses it (at most one). */
+  private readonly idle: PoolClient[] = [];
+  private readonly watched = new WeakSet<PoolClient>();
+  /** Whether one is kept: not from a pool of one, whose other users would wait for it forever. */
+  private keep: boolean;
+
+  constructor(private readonly pool: Pool) {
+    this.keep = (pool.options.max ?? 10) >= 2;
+  }
+
+  async run(name: string, text: string, values: unknown[]): Promise<any[]> {
+    const client = this.idle.pop() ?? (await this.connect());
+    let result;
+    try {
+      result = await client.query({ name, text, values });
+    } catch (error) {
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+    if (!this.keep || this.idle.length > 0) client.release();
+    else this.idle.push(client);
+    return result.rows;
+  }
+
+  /** Hands the kept connection back; later flushes give theirs back after their statements. */
+  release(): void {
+    this.keep = false;
+    this.idle.splice(0).forEach((client) => client.release());
+  }
+
+  private async connect(): Promise<PoolClient> {
+    const client = await this.pool.connect();
+    if (!this.watched.has(client)) {
+      this.watched.add(client);
+      // NOTE: a held connection has no pool listener; one the server cuts while it is held emits
+      // 'error' (unheard, that would end the process). A statement in flight fails on its own.
+      client.on('error', () => {
+        const at = this.idle.indexOf(client);
+        if (at < 0) return;
+        this.idle.splice(at, 1);
+        client.release(true);
+      });
+    }
+    return client;
+  }
+}
+
+function sqlRunner(dataSource: DataSource): SqlRunner {
+  if (isEmbedded(dataSource)) return { run: (_name, text, values) => dataSource.query(text, values), release: () => undefined };
+  return new HeldConnections((dataSource.driver as unknown as { master: Pool }).master);
 }
 
 /** The recorder's production settings (also what the metering benchmark measures). */
@@ -233,7 +293,7 @@ export class UsageRecorder implements UsageSink {
   private rollTimer?: NodeJS.Timeout;
   private rolling?: Promise<void>;
   private readonly idle: Array<() => void> = [];
-  private readonly sql: RunSql;
+  private readonly sql: SqlRunner;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -274,7 +334,7 @@ export class UsageRecorder implements UsageSink {
    */
   async rollUpTotals(): Promise<void> {
     try {
-      await this.sql('usage_totals_roll', 'SELECT usage_totals_roll()', []);
+      await this.dataSource.query('SELECT usage_totals_roll()');
     } catch (error) {
       this.options.onRollFailed?.(error);
     }
@@ -290,6 +350,7 @@ export class UsageRecorder implements UsageSink {
     this.rollTimer = undefined;
     await this.rolling;
     if (scheduled) await this.rollUpTotals();
+    this.sql.release();
   }
 
   /** A roll-up of the totals `rollTotalsAfterMs` after the first write since the last one. */
@@ -305,8 +366,11 @@ export class UsageRecorder implements UsageSink {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // NOTE: one macrotask of grace lets the calls that finish in the same turn share a flush.
-    setImmediate(() => {
+    // NOTE: a microtask of grace: the calls of one engine batch (answered in one message, so
+    // recording at the same depth of the same turn) share a flush, and its statement still goes
+    // out before the rest of their answers' synchronous work (shaping outputs, GraphQL's
+    // completion), which then overlaps the commit. A macrotask (setImmediate) waited for all of it.
+    queueMicrotask(() => {
       this.scheduled = false;
       this.pump();
     });
@@ -361,8 +425,8 @@ export class UsageRecorder implements UsageSink {
       const calls = batch.map((p) => p.call);
       if (calls.every((c) => isGeneratedKey(c.idempotencyKey) && !c.stored)) {
         const one = calls.length === 1 ? insertOne(calls[0]) : undefined;
-        if (one) await this.sql(one.name, one.text, one.values);
-        else if (calls.length > 1) await this.sql('usage_insert_generated', INSERT_GENERATED_SQL, callColumns(calls));
+        if (one) await this.sql.run(one.name, one.text, one.values);
+        else if (calls.length > 1) await this.sql.run('usage_insert_generated', INSERT_GENERATED_SQL, callColumns(calls));
         batch.forEach((p) => p.resolve({ recorded: true }));
         this.scheduleRollUp();
         return;
@@ -398,7 +462,7 @@ export class UsageRecorder implements UsageSink {
       sorted.map((c) => c.organizationId), sorted.map((c) => c.idempotencyKey),
       sorted.map((c) => c.stored!.requestHash), sorted.map((c) => JSON.stringify(c.stored!.response)),
     ];
-    const inserted: Array<{ organization_id: string; idempotency_key: string }> = await this.sql(
+    const inserted: Array<{ organization_id: string; idempotency_key: string }> = await this.sql.run(
       'usage_insert_events_answers', INSERT_EVENTS_AND_ANSWERS_SQL,
       [...callColumns(rows), `{${rows.map((c) => (c.stored ? 't' : 'f')).join(',')}}`, ...answers],
     );

@@ -33,6 +33,7 @@ interface Call {
   entitlement: Entitlement;
   /** Fingerprint of the input, for calls with a requestId. */
   hash: string | null;
+  at: ReadonlyArray<string | number>;
 }
 
 /**
@@ -59,12 +60,13 @@ export class InferenceService {
     this.idempotency = new IdempotencyRegistry((org, requestId) => recorder.findStored(org, requestId), 10_000);
   }
 
-  async run(ctx: RequestContext, input: RunInferenceInput): Promise<Result<InferenceAnswer>> {
+  /** `at`: the call's response path, where a held answer's commit failure is reported (see UsageCommitHold). */
+  async run(ctx: RequestContext, input: RunInferenceInput, at: ReadonlyArray<string | number> = ['runInference']): Promise<Result<InferenceAnswer>> {
     const serving = await this.models.resolveOrThrow(ctx, input.modelId, input.version);
     const entitlement = await this.entitlementOrThrow(ctx, serving);
-    if (!input.requestId) return this.execute({ ctx, input, serving, entitlement, hash: null });
+    if (!input.requestId) return this.execute({ ctx, input, serving, entitlement, hash: null, at });
     const hash = requestFingerprint(serving.model.id, input.version, input.texts, input.inputs);
-    return this.idempotency.answer(ctx.principal!.organizationId, input.requestId, hash, () => this.execute({ ctx, input, serving, entitlement, hash }));
+    return this.idempotency.answer(ctx.principal!.organizationId, input.requestId, hash, () => this.execute({ ctx, input, serving, entitlement, hash, at }));
   }
 
   private async entitlementOrThrow(ctx: RequestContext, serving: ServingVersion): Promise<Entitlement> {
@@ -88,14 +90,31 @@ export class InferenceService {
     const prepared = prepareInputs(call.serving, call.input.texts, call.input.inputs, this.options.maxTextsPerRequest);
     const reservation: QuotaReservation = await this.admitOrThrow(call, prepared);
     let committed: UsageLine[] = [];
+    let settledLater = false;
     try {
       const answer = await this.infer(call, prepared);
-      const outcome = await this.recordOrThrow(call.ctx, {
+      const metered: MeteredCall = {
         organizationId: call.ctx.principal!.organizationId, subscriptionId: call.entitlement.subscription.id,
         apiKeyId: call.ctx.principal!.apiKeyId, modelId: call.serving.model.baseModelId ?? call.serving.model.id, modelVersionId: call.serving.version.id,
         occurredAt: call.ctx.now(), idempotencyKey: call.input.requestId ?? generatedIdempotencyKey(), usage: answer.usage,
         stored: call.hash ? { requestHash: call.hash, response: toStoredJson(answer) } : undefined,
-      });
+      };
+      const hold = call.ctx.usageCommits;
+      if (!call.hash && hold) {
+        // NOTE: without a requestId the commit decides nothing in the answer (it is ours or an
+        // error), so the answer is completed while it commits, and held until it has (UsageCommitHold).
+        const commit = this.timedRecord(call.ctx, metered);
+        settledLater = true;
+        commit.then(() => this.quotas.settle(reservation, answer.usage), () => this.quotas.settle(reservation, []));
+        hold.hold(commit, call.at, usageNotRecorded);
+        return success(answer);
+      }
+      let outcome: RecordOutcome;
+      try {
+        outcome = await this.timedRecord(call.ctx, metered);
+      } catch {
+        throw usageNotRecorded();
+      }
       if (!outcome.recorded) {
         // NOTE: another replica committed this requestId first, between our lookup and our write.
         return this.idempotency.replay(call.input.requestId!, call.hash!, outcome.existing);
@@ -103,24 +122,17 @@ export class InferenceService {
       committed = answer.usage;
       return success(answer);
     } finally {
-      this.quotas.settle(reservation, committed);
+      if (!settledLater) this.quotas.settle(reservation, committed);
     }
   }
 
-  /**
-   * Commits the call's usage. NOTE: an answer whose usage could not be written is withheld
-   * (never served unbilled); the caller gets a retryable error saying nothing was billed.
-   */
-  private async recordOrThrow(ctx: RequestContext, call: MeteredCall): Promise<RecordOutcome> {
+  /** Commits the call's usage (resolves once committed), timed for Server-Timing. */
+  private timedRecord(ctx: RequestContext, call: MeteredCall): Promise<RecordOutcome> {
     const started = performance.now();
-    try {
-      return await this.recorder.record(call);
-    } catch {
-      throw new ApiError(ErrorCode.INTERNAL, 'The usage of this call could not be recorded, so its answer is withheld and nothing was billed; ' +
-        'retry shortly (with the same requestId, if you sent one)', { retryAfterSeconds: 1 });
-    } finally {
-      ctx.serverTiming?.add('usage', performance.now() - started, 'usage commit');
-    }
+    const commit = this.recorder.record(call);
+    const timed = () => ctx.serverTiming?.add('usage', performance.now() - started, 'usage commit');
+    void commit.then(timed, timed);
+    return commit;
   }
 
   /** Rate limit (per subscription per minute), then monthly caps; throws RATE_LIMITED or QUOTA_EXCEEDED. */
@@ -155,6 +167,15 @@ export class InferenceService {
     return { ...shapeOutputs(serving, result.outputs), usage, modelVersionId: serving.version.id, modelVersion: serving.version, requestId: call.input.requestId ?? null, replayed: false };
   }
 
+}
+
+/**
+ * An answer whose usage could not be written is withheld (never served unbilled); the caller
+ * gets a retryable error saying nothing was billed.
+ */
+function usageNotRecorded(): ApiError {
+  return new ApiError(ErrorCode.INTERNAL, 'The usage of this call could not be recorded, so its answer is withheld and nothing was billed; ' +
+    'retry shortly (with the same requestId, if you sent one)', { retryAfterSeconds: 1 });
 }
 
 /** Engine failures as API errors: the caller's fault, retryable overload, or internal. */

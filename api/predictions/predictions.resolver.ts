@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import { Arg, Authorized, Ctx, Info, Mutation, Resolver } from 'type-graphql';
 import { Role } from '../../schema/accounts/role.enum';
 import { ModelVersion } from '../../schema/catalogue/model-version.entity';
 import { RunInferenceInput } from '../../schema/predictions/predictions.inputs';
@@ -14,8 +15,8 @@ export class PredictionsResolver {
       'Refusals come in errors[] (NOT_FOUND, FORBIDDEN, BAD_USER_INPUT, RATE_LIMITED, QUOTA_EXCEEDED, OVERLOADED, DEADLINE_EXCEEDED); ' +
       'a reused requestId with another input is the userError IDEMPOTENCY_CONFLICT.',
   })
-  async runInference(@Ctx() ctx: AuthenticatedContext, @Arg('input') input: RunInferenceInput): Promise<RunInferencePayload> {
-    const result = await ctx.services.inference.run(ctx, input);
+  async runInference(@Ctx() ctx: AuthenticatedContext, @Arg('input') input: RunInferenceInput, @Info() info: GraphQLResolveInfo): Promise<RunInferencePayload> {
+    const result = await ctx.services.inference.run(ctx, input, responsePathAsArray(info.path));
     const answer = result.value;
     if (!answer) return { replayed: false, userErrors: result.userErrors };
     const modelVersion = answer.modelVersion ?? (await ctx.db.findOneBy(ModelVersion, { id: answer.modelVersionId }));

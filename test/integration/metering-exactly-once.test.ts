@@ -83,6 +83,69 @@ describe('usage metering: nothing lost, nothing counted twice', () => {
     expect((await usageTotals(t, t.keys.partner)).REQUESTS).toBe(requests + 20);
   });
 
+  /** Holds usage_event's inserts on a lock until the returned function commits it (and waits until a flush is stuck on it). */
+  async function holdInserts(): Promise<{ admin: Client; blocked: () => Promise<void>; release: () => Promise<void> }> {
+    const admin = new Client({ connectionString: (t.server.dataSource.options as { url?: string }).url });
+    await admin.connect();
+    await admin.query('BEGIN');
+    await admin.query('LOCK TABLE usage_event IN EXCLUSIVE MODE');
+    const blocked = async () => {
+      // NOTE: only once a flush is waiting on the lock (a fixed pause missed it under load)
+      for (let waited = 0; waited < 30_000; waited += 50) {
+        const found = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%usage_event%'`);
+        if (found.rows[0].n > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error('no flush waited on the lock');
+    };
+    return { admin, blocked, release: async () => { await admin.query('COMMIT').catch(() => undefined); await admin.end(); } };
+  }
+
+  onPostgres('answers a call without a requestId only once its usage has committed', async () => {
+    const requests = (await usageTotals(t, t.keys.partner)).REQUESTS ?? 0;
+    const held = await holdInserts();
+    let answered = false;
+    let call;
+    try {
+      call = runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: ['held until billed'] }).then((r) => ((answered = true), r));
+      await held.blocked();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(answered).toBe(false);
+    } finally {
+      await held.release();
+    }
+    const res = await call;
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.runInference.predictions).toHaveLength(1);
+    expect((await usageTotals(t, t.keys.partner)).REQUESTS).toBe(requests + 1);
+  });
+
+  onPostgres('withholds the answers of calls without a requestId whose usage a cut connection lost, and bills the rest once', async () => {
+    const requests = (await usageTotals(t, t.keys.partner)).REQUESTS ?? 0;
+    const held = await holdInserts();
+    let calls;
+    try {
+      const pending = Array.from({ length: 20 }, (_, i) => runInference(t, t.keys.partner, { modelId: models['review-sentiment'].id, texts: [`no requestId, cut ${i}`] }));
+      await held.blocked();
+      const cut = await held.admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      expect(cut.rows[0].n).toBeGreaterThan(0);
+      await held.admin.query('COMMIT');
+      calls = await Promise.all(pending);
+    } finally {
+      await held.release();
+    }
+    const failed = calls.filter((c) => c.errors);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const c of failed) {
+      // nothing of the answer went out: no predictions, only the error
+      expect(c.data).toBeNull();
+      expect(c.errors).toHaveLength(1);
+      expect(c.errors![0]).toMatchObject({ path: ['runInference'], message: expect.stringContaining('nothing was billed'), extensions: { code: 'INTERNAL', retryAfterSeconds: 1 } });
+    }
+    expect((await fetch(`${t.server.url}/health/live`)).status).toBe(200);
+    expect((await usageTotals(t, t.keys.partner)).REQUESTS).toBe(requests + calls.length - failed.length);
+  });
+
   it('shows none of it to another organisation', async () => {
     const other = await createPartner(t, 'Wide World Importers');
     expect(await usageTotals(t, other)).toEqual({});

@@ -33,6 +33,17 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
   afterAll(async () => close?.());
 
+  // NOTE: a recorder holds its connections between flushes; stopping it hands them back.
+  const recorders: UsageRecorder[] = [];
+  const recorderOf = (options: ConstructorParameters<typeof UsageRecorder>[1]) => {
+    const recorder = new UsageRecorder(db, options);
+    recorders.push(recorder);
+    return recorder;
+  };
+  afterEach(async () => {
+    await Promise.all(recorders.splice(0).map((r) => r.stop()));
+  });
+
   async function written(keys: string[]): Promise<Array<{ key: string; meter: string; quantity: number; tx: string }>> {
     return db.query(
       `SELECT idempotency_key AS key, meter, quantity::int AS quantity, xmin::text AS tx FROM usage_event
@@ -54,7 +65,7 @@ describe('UsageRecorder on a real database (group commit)', () => {
   }
 
   it('writes calls that arrive together in one statement, without their zero quantities', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const keys = ['together-a', 'together-b', 'together-c'];
     expect(await Promise.all(keys.map((k) => recorder.record(call(k))))).toEqual(keys.map(() => ({ recorded: true })));
     const rows = await written(keys);
@@ -65,7 +76,7 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
 
   it('writes every meter of calls with server-generated keys, each event with its own time-ordered id', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const keys = [generatedIdempotencyKey(), generatedIdempotencyKey()];
     const everyMeter = (key: string): MeteredCall => ({ ...call(key), usage: Object.values(Meter).map((meter, i) => ({ meter, quantity: BigInt(i + 1) })) });
     await Promise.all(keys.map((k) => recorder.record(everyMeter(k))));
@@ -77,7 +88,7 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
 
   it('writes a lone call (one flush, its own plain statement) with exactly its non-zero meters, and nothing for a call of none', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const shapes: number[][] = [[1, 0, 0, 0], [0, 7, 0, 0], [1, 5, 3, 0], [0, 0, 0, 9], [2, 4, 6, 8]];
     const lone = shapes.map((quantities) => ({ key: generatedIdempotencyKey(), quantities }));
     for (const { key, quantities } of lone) {
@@ -96,7 +107,7 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
 
   onPostgres('answers a call only once its events are committed', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const release = await blockInserts();
     let answered = false;
     const pending = recorder.record(call('after-commit')).then((outcome) => ((answered = true), outcome));
@@ -109,7 +120,7 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
 
   onPostgres('gathers calls that arrive during a flush into the next statement, at most maxBatchEvents each', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 4, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 4, maxConcurrentFlushes: 1 });
     const release = await blockInserts();
     const first = recorder.record(call('during-a'));
     await sleep(100); // the first flush is now waiting on the lock
@@ -125,7 +136,7 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
 
   onPostgres('sends a later call in a second statement while the first is still in flight (maxConcurrentFlushes)', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 2, minFlushIntervalMs: 20 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 2, minFlushIntervalMs: 20 });
     const release = await blockInserts();
     const first = recorder.record(call('overlap-a'));
     await sleep(100);
@@ -143,8 +154,25 @@ describe('UsageRecorder on a real database (group commit)', () => {
     expect(new Set((await written(['overlap-a', 'overlap-b'])).map((r) => r.tx)).size).toBe(2);
   });
 
+  onPostgres('sends a call\'s statement before the rest of its turn runs, so the commit overlaps the caller\'s own work', async () => {
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    await recorder.record(call('sent-warm'));
+    await sleep(20); // the recorder idle, nothing of that flush left to run
+    const recorded = Date.now();
+    const committed = recorder.record(call('sent-at-once'));
+    // the answer's remaining work runs in later microtasks of the same turn, on a busy loop
+    await Promise.resolve();
+    await Promise.resolve();
+    const busyUntil = Date.now() + 300;
+    while (Date.now() < busyUntil);
+    await committed;
+    const [row] = await db.query(`SELECT created_at FROM usage_event WHERE organization_id = $1 AND idempotency_key = 'sent-at-once' LIMIT 1`, [ORG]);
+    // the transaction began while the loop was still busy, not after it
+    expect(new Date(row.created_at).getTime()).toBeLessThan(recorded + 150);
+  });
+
   it('fails every call of a batch whose statement failed, and writes none of it', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const good = recorder.record(call('failed-good'));
     const bad = recorder.record(call('failed-bad', [1, 1, 1], undefined, 'not-a-uuid'));
     await expect(good).rejects.toThrow(/invalid input syntax for type uuid/);
@@ -153,7 +181,7 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
 
   it('stores answers with their events and hands back the first answer when a key comes again', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     expect(await recorder.record(call('stored-old', [1, 2, 0], { hash: 'h-old', answer: 'first' }))).toEqual({ recorded: true });
     const [fresh, retried, again] = await Promise.all([
       recorder.record(call('stored-new', [1, 2, 3], { hash: 'h-new', answer: 'new' })),
@@ -170,14 +198,14 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
 
   it('keeps any text of an idempotency key intact (quotes, backslashes, commas, braces, NULL)', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const keys = ['quote"d', 'back\\slash', 'com,ma', '{brace}', 'NULL', 'sp ace'];
     await Promise.all(keys.map((k) => recorder.record(call(k, [1, 0, 0]))));
     expect((await written(keys)).map((r) => r.key).sort()).toEqual([...keys].sort());
   });
 
   it('stop() writes what is queued before it resolves', async () => {
-    const recorder = new UsageRecorder(db, { maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 1 });
     const pending = recorder.record(call('at-stop'));
     await recorder.stop();
     expect(await written(['at-stop'])).toHaveLength(2);
