@@ -9,12 +9,14 @@ import { percentile, type BenchRow, type BenchSuite } from './bench-suite';
 
 // What the database charges for the shapes a call's usage could be written in, on PostgreSQL
 // (BENCH_DATABASE_URL; a fresh database is created, migrated and dropped): the recorder's
-// statement on usage_event as it is (three event rows, five indexes, the totals trigger), the
-// same rows without the trigger (or writing its pending totals itself, in a CTE) or without the
-// secondary indexes, and ONE row per call carrying
-// all its meters. Each measured two ways: a lone call after the connection idled 30 ms (what one
-// caller waits for, next to a one-row durable commit), and back to back in statements of 4, 16
-// and 64 calls (database time per call at saturation, where group commit batches calls).
+// statement on usage_event as it is (three event rows, five indexes, the totals trigger); the
+// same rows without the trigger, or writing its pending totals itself (in a CTE), or each row
+// carrying its inserting transaction's id, indexed (so that a roll-up could take the events that
+// committed below a watermark, with no pending table to write); the same rows without the
+// secondary indexes; and ONE row per call carrying all its meters. Each measured two ways: a lone
+// call after the connection idled 30 ms (what one caller waits for, next to a one-row durable
+// commit), and back to back in statements of 4, 16 and 64 calls (database time per call at
+// saturation, where group commit batches calls).
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const METERS = ['REQUESTS', 'INPUT_TOKENS', 'COMPUTE_MS'];
@@ -63,6 +65,8 @@ async function run(): Promise<{ title: string; rows: BenchRow[]; notes: string[]
     await pool.query('CREATE TABLE probe (x int)');
     await pool.query('CREATE TABLE events_no_trigger (LIKE usage_event INCLUDING ALL)');
     await pool.query('CREATE TABLE events_pk_only (LIKE usage_event INCLUDING DEFAULTS); ALTER TABLE events_pk_only ADD PRIMARY KEY (organization_id, meter, idempotency_key)');
+    await pool.query(`CREATE TABLE events_xact (LIKE usage_event INCLUDING ALL); ALTER TABLE events_xact ADD COLUMN xact xid8 NOT NULL DEFAULT pg_current_xact_id();
+      CREATE INDEX ON events_xact (xact)`);
     await pool.query(`CREATE TABLE call_row (id uuid NOT NULL, organization_id uuid NOT NULL, subscription_id uuid, api_key_id uuid, model_id uuid NOT NULL, model_version_id uuid,
       occurred_at timestamptz(3) NOT NULL, idempotency_key text NOT NULL, requests bigint, input_tokens bigint, compute_ms bigint,
       created_at timestamptz(3) NOT NULL DEFAULT now(), PRIMARY KEY (organization_id, idempotency_key));
@@ -80,6 +84,7 @@ async function run(): Promise<{ title: string; rows: BenchRow[]; notes: string[]
       { name: 'events_no_trigger', measure: '  same rows and indexes, no totals trigger', write: (n) => pool.query({ name: 'events_nt', text: eventsSql('events_no_trigger'), values: eventRows(n) }) },
       { name: 'events_own_pending', measure: '  same, the statement adds its pending totals (a CTE), no trigger', write: (n) => pool.query({ name: 'events_op', text: eventsWithPendingSql('events_no_trigger', true), values: eventRows(n) }) },
       { name: 'events_own_pending_rows', measure: '  same, a pending row an event (no GROUP BY), no trigger', write: (n) => pool.query({ name: 'events_opr', text: eventsWithPendingSql('events_no_trigger', false), values: eventRows(n) }) },
+      { name: 'events_xact', measure: '  same, each row its inserting transaction (xid8 default, indexed), no trigger', write: (n) => pool.query({ name: 'events_xact', text: eventsSql('events_xact'), values: eventRows(n) }) },
       { name: 'events_pk_only', measure: '  same rows, primary key only, no trigger', write: (n) => pool.query({ name: 'events_pk', text: eventsSql('events_pk_only'), values: eventRows(n) }) },
       { name: 'call_row', measure: 'one row per call (all meters), the same 5 indexes, no trigger', write: (n) => pool.query({ name: 'call_row', text: callRowsSql('call_row'), values: callRows(n) }) },
       { name: 'call_row_pk_only', measure: '  same, primary key only', write: (n) => pool.query({ name: 'call_row_pk', text: callRowsSql('call_row_pk_only'), values: callRows(n) }) },
