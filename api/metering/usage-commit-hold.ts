@@ -58,11 +58,13 @@ export function usageCommitHoldPlugin<Context extends { usageCommits?: UsageComm
               const hold = requestContext.contextValue.usageCommits;
               if (!hold) return;
               const failed = await hold.settle();
+              if (failed.length === 0) return;
               const body = requestContext.response.body;
-              if (failed.length === 0 || body?.kind !== 'single') return;
               const errors = failed.map(({ error, path }) =>
                 formatError({ message: error.message, path: [...path], extensions: error.extensions }, error));
-              body.singleResult = { ...body.singleResult, data: null, errors: [...(body.singleResult.errors ?? []), ...errors] };
+              // NOTE: whatever the answer's shape, none of its data goes out (graphql 16 answers singly, no @defer).
+              const earlier = body?.kind === 'single' ? body.singleResult.errors ?? [] : [];
+              requestContext.response.body = { kind: 'single', singleResult: { data: null, errors: [...earlier, ...errors] } };
             },
           };
         },
