@@ -207,15 +207,25 @@ async function slice(s: Servers, load: Load, clients: number, seconds: number): 
  * Two loads compared in alternating slices (A B B A A B ...), so that a burst of load from
  * elsewhere on the machine falls on both; requests per second of each.
  */
-async function paired(s: Servers, seconds: number, a: Load, b: Load, clients = CLIENTS): Promise<[number, number]> {
+async function paired(s: Servers, seconds: number, a: Load, b: Load, clients = CLIENTS, loop?: LoopShares): Promise<[number, number]> {
   const slices = Math.max(2, Math.round(seconds / 0.5));
   const counts = [0, 0];
   for (let k = 0; k < slices; k++) {
     const order = k % 2 === 0 ? [0, 1] : [1, 0];
-    for (const which of order) counts[which] += await slice(s, which === 0 ? a : b, clients, seconds / slices);
+    for (const which of order) {
+      const before = performance.eventLoopUtilization();
+      counts[which] += await slice(s, which === 0 ? a : b, clients, seconds / slices);
+      loop?.[which].push(performance.eventLoopUtilization(before).utilization);
+    }
   }
   return [counts[0] / seconds, counts[1] / seconds];
 }
+
+/**
+ * The event loop's utilisation in each slice of a pair (the servers' loop: they all run in this
+ * process, the callers in their own), to tell a load that keeps the loop busy from one that waits.
+ */
+type LoopShares = [number[], number[]];
 
 interface E2eRound {
   inference: number;
@@ -228,6 +238,9 @@ interface E2eRound {
   unmeteredVsDelayOnly: number;
   meteredSaturated: number;
   unmeteredSaturated: number;
+  /** The loop's median utilisation over each side's saturated slices (0-1). */
+  meteredSaturatedLoop: number;
+  unmeteredSaturatedLoop: number;
   meteredWithId: number;
   unmeteredWithId: number;
   trivial: number;
@@ -255,12 +268,14 @@ async function e2eRound(s: Servers, seconds: number, run: string): Promise<E2eRo
   s.holds.delayOnly.length = 0;
   const [delayOnlyRps, unmeteredVsDelayOnly] = await paired(s, seconds, small(s.delayOnly), small(s.unmetered));
   const delayOnlyHoldMs = median(s.holds.delayOnly);
-  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, small(s.metered), small(s.unmetered), SATURATING_CLIENTS);
+  const loop: LoopShares = [[], []];
+  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, small(s.metered), small(s.unmetered), SATURATING_CLIENTS, loop);
+  const [meteredSaturatedLoop, unmeteredSaturatedLoop] = loop.map(median);
   const [meteredWithId, unmeteredWithId] = await paired(s, seconds, smallWithId(s.metered), smallWithId(s.unmetered));
   const [inference, trivial] = await paired(s, seconds, small(s.metered), calls(s.metered, ['{"query":"{ viewer { id } }"}']));
   const [heavyGraphql, heavyPool] = await paired(s, seconds, calls(s.metered, [inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))]),
     () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(heavyInputs.inputs)));
-  return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, meteredSaturated, unmeteredSaturated, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
+  return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, meteredSaturated, unmeteredSaturated, meteredSaturatedLoop, unmeteredSaturatedLoop, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
 }
 
 function cloneInputs(inputs: ReturnType<typeof tokenize>['inputs']) {
@@ -364,13 +379,15 @@ type E2eParts = 'all' | 'latency' | 'saturated';
 
 async function saturatedRound(s: Servers, seconds: number): Promise<E2eRound> {
   const small = (server: AppServer): HttpCalls => ({ port: server.port, key: s.keys.partner, bodies: TEXTS.map((text) => inferBody(s.ids.sentimentModelId, [text])) });
-  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, small(s.metered), small(s.unmetered), SATURATING_CLIENTS);
-  return { ...Object.fromEntries(Object.keys(EMPTY_ROUND).map((k) => [k, NaN])) as unknown as E2eRound, meteredSaturated, unmeteredSaturated };
+  const loop: LoopShares = [[], []];
+  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, small(s.metered), small(s.unmetered), SATURATING_CLIENTS, loop);
+  const [meteredSaturatedLoop, unmeteredSaturatedLoop] = loop.map(median);
+  return { ...Object.fromEntries(Object.keys(EMPTY_ROUND).map((k) => [k, NaN])) as unknown as E2eRound, meteredSaturated, unmeteredSaturated, meteredSaturatedLoop, unmeteredSaturatedLoop };
 }
 
 const EMPTY_ROUND: Record<keyof E2eRound, true> = {
   inference: true, metered: true, unmetered: true, holdMs: true, delayOnlyHoldMs: true, delayOnly: true, unmeteredVsDelayOnly: true,
-  meteredSaturated: true, unmeteredSaturated: true, meteredWithId: true, unmeteredWithId: true, trivial: true, heavyGraphql: true, heavyPool: true,
+  meteredSaturated: true, unmeteredSaturated: true, meteredSaturatedLoop: true, unmeteredSaturatedLoop: true, meteredWithId: true, unmeteredWithId: true, trivial: true, heavyGraphql: true, heavyPool: true,
 };
 
 async function e2ePhase(seconds: number, rounds: number, parts: E2eParts = 'all') {
@@ -417,6 +434,10 @@ async function run(args: string[]) {
     delay_only_hold_p50_ms: m((r) => r.delayOnlyHoldMs),
     delay_only_vs_unmetered: m((r) => r.delayOnly / r.unmeteredVsDelayOnly),
     metered_vs_unmetered_saturated: m((r) => r.meteredSaturated / r.unmeteredSaturated),
+    saturated_loop_utilization_metered: m((r) => r.meteredSaturatedLoop),
+    saturated_loop_utilization_unmetered: m((r) => r.unmeteredSaturatedLoop),
+    saturated_loop_us_per_call_metered: m((r) => (r.meteredSaturatedLoop / r.meteredSaturated) * 1e6),
+    saturated_loop_us_per_call_unmetered: m((r) => (r.unmeteredSaturatedLoop / r.unmeteredSaturated) * 1e6),
     graphql_vs_pool: m((r) => r.heavyGraphql / r.heavyPool),
     added_p50_ms: e2e ? median(e2e.latencies.map((l) => l.graphqlOverEngineP50)) : NaN,
     added_p50_ms_without_metering: e2e ? median(e2e.latencies.map((l) => l.unmeteredOverEngineP50)) : NaN,
@@ -442,6 +463,10 @@ async function run(args: string[]) {
     { measure: '  unmetered, paired with the row above', value: m((r) => r.unmeteredVsDelayOnly), unit: 'req/s' },
     { measure: `  metered, ${SATURATING_CLIENTS} clients in flight`, value: m((r) => r.meteredSaturated), unit: 'req/s' },
     { measure: `  unmetered, ${SATURATING_CLIENTS} clients in flight`, value: m((r) => r.unmeteredSaturated), unit: 'req/s' },
+    { measure: '  ... the servers\' event loop busy, metered slices', value: figures.saturated_loop_utilization_metered, unit: 'share' },
+    { measure: '  ... the servers\' event loop busy, unmetered slices', value: figures.saturated_loop_utilization_unmetered, unit: 'share' },
+    { measure: '  ... loop time per call, metered', value: figures.saturated_loop_us_per_call_metered, unit: 'us' },
+    { measure: '  ... loop time per call, unmetered', value: figures.saturated_loop_us_per_call_unmetered, unit: 'us' },
     { measure: '{ viewer { id } }', value: m((r) => r.trivial), unit: 'req/s' },
     { measure: '  runInference sentiment x1 text, metered, alternating with it', value: m((r) => r.inference), unit: 'req/s' },
     { measure: `heavy model x${HEAVY_TEXTS} texts, GraphQL (metered)`, value: m((r) => r.heavyGraphql), unit: 'req/s' },
