@@ -81,8 +81,8 @@ interface SqlRunner {
  * query runner and are prepared once per connection.
  */
 class HeldConnections implements SqlRunner {
-  /** The kept connection, while no flush uses it (at most one). */
-  private readonly idle: PoolClient[] = [];
+  /** The kept connection, while no flush uses it. */
+  private kept?: PoolClient;
   private readonly watched = new WeakSet<PoolClient>();
   /** Whether one is kept: not from a pool of one, whose other users would wait for it forever. */
   private keep: boolean;
@@ -92,7 +92,10 @@ class HeldConnections implements SqlRunner {
   }
 
   async run(name: string, text: string, values: unknown[]): Promise<any[]> {
-    const client = this.idle.pop() ?? (await this.connect());
+    // NOTE: taken before any await: a flush that connects meanwhile must not drop one kept since.
+    const kept = this.kept;
+    this.kept = undefined;
+    const client = kept ?? (await this.connect());
     let result;
     try {
       result = await client.query({ name, text, values });
@@ -100,15 +103,16 @@ class HeldConnections implements SqlRunner {
       client.release(error instanceof Error ? error : true);
       throw error;
     }
-    if (!this.keep || this.idle.length > 0) client.release();
-    else this.idle.push(client);
+    if (this.keep && !this.kept) this.kept = client;
+    else client.release();
     return result.rows;
   }
 
   /** Hands the kept connection back; later flushes give theirs back after their statements. */
   release(): void {
     this.keep = false;
-    this.idle.splice(0).forEach((client) => client.release());
+    this.kept?.release();
+    this.kept = undefined;
   }
 
   private async connect(): Promise<PoolClient> {
@@ -118,9 +122,8 @@ class HeldConnections implements SqlRunner {
       // NOTE: a held connection has no pool listener; one the server cuts while it is held emits
       // 'error' (unheard, that would end the process). A statement in flight fails on its own.
       client.on('error', () => {
-        const at = this.idle.indexOf(client);
-        if (at < 0) return;
-        this.idle.splice(at, 1);
+        if (this.kept !== client) return;
+        this.kept = undefined;
         client.release(true);
       });
     }

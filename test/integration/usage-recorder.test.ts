@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { generatedIdempotencyKey, MeteredCall, UsageRecorder } from '../../api/metering/usage-recorder';
 import { Meter } from '../../schema/metering/meter.enum';
@@ -33,7 +33,7 @@ describe('UsageRecorder on a real database (group commit)', () => {
   });
   afterAll(async () => close?.());
 
-  // NOTE: a recorder holds its connections between flushes; stopping it hands them back.
+  // NOTE: a recorder keeps a connection between flushes; stopping it hands it back.
   const recorders: UsageRecorder[] = [];
   const recorderOf = (options: ConstructorParameters<typeof UsageRecorder>[1]) => {
     const recorder = new UsageRecorder(db, options);
@@ -169,6 +169,23 @@ describe('UsageRecorder on a real database (group commit)', () => {
     const [row] = await db.query(`SELECT created_at FROM usage_event WHERE organization_id = $1 AND idempotency_key = 'sent-at-once' LIMIT 1`, [ORG]);
     // the transaction began while the loop was still busy, not after it
     expect(new Date(row.created_at).getTime()).toBeLessThan(recorded + 150);
+  });
+
+  onPostgres('keeps at most one pooled connection between flushes, also when one flush connects while another ends', async () => {
+    // (no roll-up during the rounds: it would hold a pooled connection of its own for a moment)
+    const recorder = recorderOf({ maxBatchEvents: 1000, maxConcurrentFlushes: 2, rollTotalsAfterMs: 60_000 });
+    const pool = (db.driver as unknown as { master: Pool }).master;
+    for (let round = 0; round < 5; round++) {
+      await recorder.record(call(generatedIdempotencyKey())); // a connection is kept from here
+      // no idle pooled connection left: a second flush must open one, which takes longer than the first's statement
+      while (pool.idleCount > 0) (await pool.connect()).release(true);
+      const first = recorder.record(call(generatedIdempotencyKey()));
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([first, recorder.record(call(generatedIdempotencyKey()))]);
+      await sleep(20);
+      expect(pool.totalCount - pool.idleCount).toBeLessThanOrEqual(1);
+    }
+    expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
   it('fails every call of a batch whose statement failed, and writes none of it', async () => {
