@@ -227,6 +227,14 @@ async function paired(s: Servers, seconds: number, a: Load, b: Load, clients = C
  */
 type LoopShares = [number[], number[]];
 
+/** The saturated pair (metered, unmetered) of `load`, with the loop's median utilisation on each side. */
+async function saturatedPair(s: Servers, seconds: number, load: (server: AppServer) => HttpCalls) {
+  const loop: LoopShares = [[], []];
+  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, load(s.metered), load(s.unmetered), SATURATING_CLIENTS, loop);
+  const [meteredSaturatedLoop, unmeteredSaturatedLoop] = loop.map(median);
+  return { meteredSaturated, unmeteredSaturated, meteredSaturatedLoop, unmeteredSaturatedLoop };
+}
+
 interface E2eRound {
   inference: number;
   metered: number;
@@ -268,14 +276,12 @@ async function e2eRound(s: Servers, seconds: number, run: string): Promise<E2eRo
   s.holds.delayOnly.length = 0;
   const [delayOnlyRps, unmeteredVsDelayOnly] = await paired(s, seconds, small(s.delayOnly), small(s.unmetered));
   const delayOnlyHoldMs = median(s.holds.delayOnly);
-  const loop: LoopShares = [[], []];
-  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, small(s.metered), small(s.unmetered), SATURATING_CLIENTS, loop);
-  const [meteredSaturatedLoop, unmeteredSaturatedLoop] = loop.map(median);
+  const saturated = await saturatedPair(s, seconds, small);
   const [meteredWithId, unmeteredWithId] = await paired(s, seconds, smallWithId(s.metered), smallWithId(s.unmetered));
   const [inference, trivial] = await paired(s, seconds, small(s.metered), calls(s.metered, ['{"query":"{ viewer { id } }"}']));
   const [heavyGraphql, heavyPool] = await paired(s, seconds, calls(s.metered, [inferBody(s.ids.heavyModelId, TEXTS.slice(0, HEAVY_TEXTS))]),
     () => s.metered.services.engine.infer(heavyRef.ref, cloneInputs(heavyInputs.inputs)));
-  return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, meteredSaturated, unmeteredSaturated, meteredSaturatedLoop, unmeteredSaturatedLoop, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
+  return { metered: meteredRps, unmetered: unmeteredRps, holdMs, delayOnlyHoldMs, delayOnly: delayOnlyRps, unmeteredVsDelayOnly, ...saturated, meteredWithId, unmeteredWithId, inference, trivial, heavyGraphql, heavyPool };
 }
 
 function cloneInputs(inputs: ReturnType<typeof tokenize>['inputs']) {
@@ -379,10 +385,7 @@ type E2eParts = 'all' | 'latency' | 'saturated';
 
 async function saturatedRound(s: Servers, seconds: number): Promise<E2eRound> {
   const small = (server: AppServer): HttpCalls => ({ port: server.port, key: s.keys.partner, bodies: TEXTS.map((text) => inferBody(s.ids.sentimentModelId, [text])) });
-  const loop: LoopShares = [[], []];
-  const [meteredSaturated, unmeteredSaturated] = await paired(s, seconds, small(s.metered), small(s.unmetered), SATURATING_CLIENTS, loop);
-  const [meteredSaturatedLoop, unmeteredSaturatedLoop] = loop.map(median);
-  return { ...Object.fromEntries(Object.keys(EMPTY_ROUND).map((k) => [k, NaN])) as unknown as E2eRound, meteredSaturated, unmeteredSaturated, meteredSaturatedLoop, unmeteredSaturatedLoop };
+  return { ...Object.fromEntries(Object.keys(EMPTY_ROUND).map((k) => [k, NaN])) as unknown as E2eRound, ...(await saturatedPair(s, seconds, small)) };
 }
 
 const EMPTY_ROUND: Record<keyof E2eRound, true> = {
